@@ -1,0 +1,121 @@
+package dev.hitslb.hits;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Everything the service reads from its environment, read once at start-up. Defaults fit local
+ * development; an invalid value stops start-up with a message that names the variable.
+ */
+public record AppConfig(
+        int httpPort,
+        String instanceId,
+        String dbUrl,
+        String dbUser,
+        String dbPassword,
+        int dbPoolSize,
+        Duration dbTimeout,
+        String redisHost,
+        int redisPort,
+        Duration redisTimeout,
+        Duration cacheRefresh,
+        Duration requestIdRetention,
+        Duration shutdownTimeout) {
+
+    /** Reads and validates every variable of the README's configuration table. */
+    public static AppConfig from(Map<String, String> env) {
+        Env e = new Env(env);
+        URI redis = e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379");
+        return new AppConfig(
+                e.integer("HTTP_PORT", 8080, 1, 65_535),
+                e.text("INSTANCE_ID", hostName()),
+                e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/hits"),
+                e.text("DB_USER", "hits"),
+                e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", "hits"),
+                e.integer("DB_POOL_SIZE", 4, 2, 100),
+                Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
+                redis.getHost(),
+                redis.getPort() == -1 ? 6379 : redis.getPort(),
+                Duration.ofMillis(e.integer("REDIS_TIMEOUT_MS", 200, 10, 60_000)),
+                Duration.ofMillis(e.integer("CACHE_REFRESH_MS", 1_000, 50, 3_600_000)),
+                Duration.ofSeconds(e.integer("REQUEST_ID_RETENTION_SECONDS", 900, 60, 30 * 86_400)),
+                Duration.ofMillis(e.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000)));
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown";
+        }
+    }
+
+    /** Reads one variable at a time so each error can name it. */
+    private record Env(Map<String, String> env) {
+        private String raw(String name) {
+            String value = env.get(name);
+            return value == null || value.isBlank() ? null : value.strip();
+        }
+
+        String text(String name, String fallback) {
+            String value = raw(name);
+            return value == null ? fallback : value;
+        }
+
+        int integer(String name, int fallback, int min, int max) {
+            String value = raw(name);
+            if (value == null) {
+                return fallback;
+            }
+            try {
+                int parsed = Integer.parseInt(value);
+                if (parsed >= min && parsed <= max) {
+                    return parsed;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below with the accepted range
+            }
+            throw new ConfigException(name, value, "a whole number from " + min + " to " + max);
+        }
+
+        String jdbcUrl(String name, String fallback) {
+            String value = text(name, fallback);
+            if (!value.startsWith("jdbc:postgresql://")) {
+                throw new ConfigException(name, value, "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits");
+            }
+            return value;
+        }
+
+        URI redisUrl(String name, String fallback) {
+            String value = text(name, fallback);
+            try {
+                URI uri = new URI(value);
+                if ("redis".equals(uri.getScheme()) && uri.getHost() != null) {
+                    return uri;
+                }
+            } catch (java.net.URISyntaxException ignored) {
+                // reported below
+            }
+            throw new ConfigException(name, value, "a Redis URL such as redis://host:6379");
+        }
+
+        /** A secret from the variable itself, or from the file its _FILE twin names (compose secrets). */
+        String secret(String name, String fileName, String fallback) {
+            String file = raw(fileName);
+            if (file == null) {
+                return text(name, fallback);
+            }
+            try {
+                return Files.readString(Path.of(file)).strip();
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigException(fileName, file, "a readable file holding the secret");
+            }
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.hitslb.hits;
+
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * The total cached in Redis for reads. Best effort: a Redis failure is logged and counted, never
+ * passed on to the client.
+ *
+ * <p>The cached value only ever grows: writers offer their committed total through a script that
+ * keeps the larger value, so a slow writer's older total cannot overwrite a newer one (the original
+ * app's out-of-order SET race). After any failure the cache is not trusted, read or written, until a
+ * refresh from PostgreSQL succeeds; so a Redis that comes back holding an old total is corrected
+ * before anyone reads it.
+ */
+final class HitCache implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HitCache.class);
+    static final String KEY = "hits:total";
+    private static final String KEEP_LARGER = """
+            local current = tonumber(redis.call('GET', KEYS[1]))
+            local offered = tonumber(ARGV[1])
+            if current == nil or current < offered then
+                redis.call('SET', KEYS[1], ARGV[1])
+                return offered
+            end
+            return current
+            """;
+
+    private final RedisClient redis;
+    private final Metrics metrics;
+    /** False until a refresh succeeds, and again after any failure. */
+    private final AtomicBoolean trusted = new AtomicBoolean(false);
+
+    HitCache(String host, int port, Duration timeout, Metrics metrics) {
+        this.metrics = metrics;
+        int ms = (int) timeout.toMillis();
+        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
+        pool.setMaxTotal(16);
+        pool.setMaxWait(timeout);
+        this.redis = RedisClient.builder()
+                .hostAndPort(host, port)
+                .clientConfig(DefaultJedisClientConfig.builder()
+                        .connectionTimeoutMillis(ms)
+                        .socketTimeoutMillis(ms)
+                        .clientName("hits-service")
+                        .build())
+                .poolConfig(pool)
+                .build();
+    }
+
+    /** The cached total, or empty when Redis is not trusted, down, or has no value yet. */
+    OptionalLong read() {
+        if (!trusted.get()) {
+            return OptionalLong.empty();
+        }
+        try {
+            String value = redis.get(KEY);
+            return value == null ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(value));
+        } catch (JedisException | NumberFormatException e) {
+            distrust(e);
+            return OptionalLong.empty();
+        }
+    }
+
+    /** Offers a committed total; skipped while Redis is not trusted. */
+    void offer(long total) {
+        if (trusted.get()) {
+            keepLarger(total);
+        }
+    }
+
+    /** Writes a total read from PostgreSQL, whatever the trust, and trusts Redis again if that worked. */
+    void refresh(long total) {
+        if (keepLarger(total) && trusted.compareAndSet(false, true)) {
+            log.info("Redis cache is in use (total {})", total);
+        }
+    }
+
+    private boolean keepLarger(long total) {
+        try {
+            redis.eval(KEEP_LARGER, 1, KEY, Long.toString(total));
+            return true;
+        } catch (JedisException e) {
+            distrust(e);
+            return false;
+        }
+    }
+
+    private void distrust(Exception e) {
+        metrics.cacheFailures.inc();
+        if (trusted.compareAndSet(true, false)) {
+            log.warn("Redis cache unavailable, serving from PostgreSQL until it is back: {}", e.getMessage());
+        }
+    }
+
+    /** Whether Redis is up and in use. */
+    boolean isUp() {
+        return trusted.get();
+    }
+
+    @Override
+    public void close() {
+        redis.close();
+    }
+}

@@ -1,0 +1,232 @@
+package dev.hitslb.hits;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Counts page loads with group commit: requests queue up, and one writer thread records everything
+ * queued in a single durable statement. A durable commit costs about the same for one hit or five
+ * hundred, so under load the service commits a few hundred times a second instead of once per hit.
+ *
+ * <p>A request waits at most {@code timeout} for its batch to start. The writer claims each request
+ * before it sends the batch; a request that gave up first is left out, so a client told "503" was
+ * never counted. The one exception no design can close: the connection dies after PostgreSQL
+ * committed but before it answered. That client gets a 503 although its hit counted; a retry with
+ * the same X-Request-Id (nginx sends one) is recognised and not counted twice.
+ */
+final class HitCounter implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HitCounter.class);
+    private static final int MAX_BATCH = 1_000;
+    private static final int DEADLOCK_RETRIES = 3;
+
+    private final HitRepository repository;
+    private final Totals totals;
+    private final Metrics metrics;
+    private final Duration timeout;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean closed;
+
+    HitCounter(HitRepository repository, Totals totals, Metrics metrics, Duration timeout) {
+        this.repository = repository;
+        this.totals = totals;
+        this.metrics = metrics;
+        this.timeout = timeout;
+        this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
+    }
+
+    /**
+     * Counts one page load, once per {@code requestId} (null: no id, counted once).
+     *
+     * @throws DatabaseUnavailableException when PostgreSQL does not answer within the timeout
+     */
+    Hit count(String requestId) {
+        if (closed) {
+            throw new DatabaseUnavailableException("the service is shutting down");
+        }
+        Pending pending = new Pending(requestId, System.nanoTime() + timeout.toNanos());
+        queue.add(pending);
+        try {
+            return pending.result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            if (pending.abandon()) {
+                throw new DatabaseUnavailableException("the database did not answer within " + timeout.toMillis() + " ms");
+            }
+            // The writer claimed it first: its statement is bounded by the same deadline, so wait for it.
+            return await(pending);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pending.abandon();
+            throw new DatabaseUnavailableException("interrupted while counting", e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private static Hit await(Pending pending) {
+        try {
+            return pending.result.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DatabaseUnavailableException("interrupted while counting", e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
+    }
+
+    private static RuntimeException unwrap(ExecutionException e) {
+        return e.getCause() instanceof RuntimeException runtime ? runtime
+                : new DatabaseUnavailableException("counting failed", e.getCause());
+    }
+
+    private void writeLoop() {
+        List<Pending> batch = new ArrayList<>();
+        while (!closed || !queue.isEmpty()) {
+            try {
+                Pending first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                writeBatch(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("hit writer: unexpected failure", e);
+                batch.forEach(p -> p.fail(new IllegalStateException("counting failed", e)));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        try (Connection connection = repository.connection(timeout)) {
+            batch.removeIf(pending -> !pending.claim());
+            if (batch.isEmpty()) {
+                return;
+            }
+            // Every request of the batch is waiting on this statement: bound it by the earliest deadline.
+            long earliest = batch.stream().mapToLong(p -> p.deadline).min().orElseThrow();
+            int remainingMs = (int) Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
+            connection.setNetworkTimeout(Runnable::run, remainingMs);
+            answer(batch, recordWithRetry(connection, batch));
+        } catch (SQLException e) {
+            metrics.dbFailures.inc();
+            log.warn("hit writer: database unavailable ({}); failing {} request(s)", e.getMessage(), batch.size());
+            var failure = new DatabaseUnavailableException("the database is unavailable", e);
+            // Fail what waits behind this batch too: the database just refused us, and a quick 503 beats a slow one.
+            queue.drainTo(batch);
+            batch.forEach(pending -> {
+                if (pending.claim() || pending.isClaimed()) {
+                    pending.fail(failure);
+                }
+            });
+        }
+    }
+
+    private HitRepository.BatchResult recordWithRetry(Connection connection, List<Pending> batch) throws SQLException {
+        Set<String> ids = new LinkedHashSet<>();
+        int anonymous = 0;
+        for (Pending pending : batch) {
+            if (pending.requestId == null) {
+                anonymous++;
+            } else {
+                ids.add(pending.requestId);
+            }
+        }
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return repository.record(connection, ids, anonymous);
+            } catch (SQLException e) {
+                // 40P01 deadlock, 40001 serialization failure: nothing was written, try again.
+                boolean transient_ = "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+                if (!transient_ || attempt == DEADLOCK_RETRIES) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Hands out totals in batch order: the first new hit gets total - counted + 1, the last gets total. */
+    private void answer(List<Pending> batch, HitRepository.BatchResult result) {
+        Set<String> unclaimedFresh = new HashSet<>(result.freshIds());
+        long counted = result.freshIds().size() + batch.stream().filter(p -> p.requestId == null).count();
+        long next = result.total() - counted + 1;
+        List<Hit> hits = new ArrayList<>(batch.size());
+        for (Pending pending : batch) {
+            boolean isNew = pending.requestId == null || unclaimedFresh.remove(pending.requestId);
+            hits.add(isNew ? new Hit(next++, true) : new Hit(result.total(), false));
+        }
+        metrics.hitsCounted.inc(counted);
+        metrics.hitsReplayed.inc(batch.size() - counted);
+        metrics.batchSize.observe(batch.size());
+        // The cache learns the new total before any client does, so no reader sees it behind a response.
+        totals.committed(result.total());
+        for (int i = 0; i < batch.size(); i++) {
+            batch.get(i).result.complete(hits.get(i));
+        }
+    }
+
+    /** Stops taking hits, records everything already queued, and stops the writer. */
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(timeout.toMillis() * 4 + 1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** One page load waiting for its batch. */
+    private static final class Pending {
+        private static final int WAITING = 0;
+        private static final int CLAIMED = 1;
+        private static final int ABANDONED = 2;
+
+        final String requestId;
+        final long deadline;
+        final CompletableFuture<Hit> result = new CompletableFuture<>();
+        private final AtomicInteger state = new AtomicInteger(WAITING);
+
+        Pending(String requestId, long deadline) {
+            this.requestId = requestId;
+            this.deadline = deadline;
+        }
+
+        /** The writer takes it: from now on the client waits for the batch's outcome. */
+        boolean claim() {
+            return state.compareAndSet(WAITING, CLAIMED);
+        }
+
+        boolean isClaimed() {
+            return state.get() == CLAIMED;
+        }
+
+        /** The client gives up first: the writer will leave it out. */
+        boolean abandon() {
+            return state.compareAndSet(WAITING, ABANDONED);
+        }
+
+        void fail(RuntimeException failure) {
+            result.completeExceptionally(failure);
+        }
+    }
+}

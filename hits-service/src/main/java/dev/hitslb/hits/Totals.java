@@ -1,0 +1,68 @@
+package dev.hitslb.hits;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The total as readers see it: from the Redis cache when it is trusted, else from PostgreSQL. This
+ * instance never answers less than the highest total it has already seen, so its readers never see
+ * the count go backwards, even across a Redis restart.
+ */
+final class Totals {
+    private static final Logger log = LoggerFactory.getLogger(Totals.class);
+
+    private final HitRepository repository;
+    private final HitCache cache;
+    private final Duration dbTimeout;
+    private final AtomicLong highest = new AtomicLong();
+
+    Totals(HitRepository repository, HitCache cache, Duration dbTimeout) {
+        this.repository = repository;
+        this.cache = cache;
+        this.dbTimeout = dbTimeout;
+    }
+
+    /** A batch committed with this total: remember it and tell the cache. */
+    void committed(long total) {
+        seen(total);
+        cache.offer(total);
+    }
+
+    /**
+     * The current total, at most one cache refresh period behind the database.
+     *
+     * @throws DatabaseUnavailableException when the cache cannot answer and PostgreSQL is down
+     */
+    long current() {
+        OptionalLong cached = cache.read();
+        if (cached.isPresent()) {
+            return seen(cached.getAsLong());
+        }
+        try {
+            long total = repository.total(dbTimeout);
+            cache.refresh(total);
+            return seen(total);
+        } catch (SQLException e) {
+            throw new DatabaseUnavailableException("the database is unavailable", e);
+        }
+    }
+
+    /** Copies the database total into the cache; runs every CACHE_REFRESH_MS and at start-up. */
+    void refresh() {
+        try {
+            long total = repository.total(dbTimeout);
+            seen(total);
+            cache.refresh(total);
+        } catch (SQLException e) {
+            log.debug("cache refresh skipped: database unavailable ({})", e.getMessage());
+        }
+    }
+
+    private long seen(long total) {
+        return highest.accumulateAndGet(total, Math::max);
+    }
+}

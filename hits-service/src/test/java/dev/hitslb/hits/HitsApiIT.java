@@ -1,0 +1,133 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.PostgresEndpoint;
+import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.TestServers;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP contract of design.md, against a real instance on real PostgreSQL and Redis. */
+class HitsApiIT {
+    private static final String JSON = "application/json";
+    private static PostgresEndpoint pg;
+    private static RedisEndpoint redis;
+    private static TestApp app;
+
+    @BeforeAll
+    static void start() {
+        pg = TestServers.postgres();
+        redis = TestServers.redis();
+        TestApp.resetDatabase(pg);
+        TestApp.resetCache(redis);
+        app = TestApp.start("hits-api-1", pg, redis);
+    }
+
+    @AfterAll
+    static void stop() {
+        app.close();
+    }
+
+    private long total;
+
+    @BeforeEach
+    void readTotal() {
+        total = TestApp.dbTotal(pg);
+    }
+
+    @Test
+    void count_increments_on_every_page_load() {
+        for (int i = 1; i <= 3; i++) {
+            HttpResponse<String> response = app.get("/", "Accept", JSON);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith(JSON));
+            assertThat(response.body()).isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + i) + "}");
+        }
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total + 3);
+    }
+
+    @Test
+    void browser_gets_html_with_the_count_and_the_instance() {
+        HttpResponse<String> response = app.get("/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(response.body()).contains("hits-api-1").contains(String.format(java.util.Locale.ROOT, "%,d", total + 1));
+    }
+
+    @Test
+    void api_hits_reads_the_total_without_counting() {
+        app.get("/", "Accept", JSON);
+        for (int i = 0; i < 3; i++) {
+            assertThat(app.get("/api/hits").body()).isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + 1) + "}");
+        }
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total + 1);
+    }
+
+    @Test
+    void health_probes_and_metrics_never_count() {
+        assertThat(app.get("/health/live").statusCode()).isEqualTo(200);
+        HttpResponse<String> ready = app.get("/health/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"status\":\"UP\"", "\"postgres\":\"UP\"", "\"redis\":\"UP\"");
+        assertThat(app.get("/metrics").statusCode()).isEqualTo(200);
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
+    }
+
+    @Test
+    void a_retry_with_the_same_request_id_is_not_counted_again() {
+        HttpResponse<String> first = app.get("/", "Accept", JSON, "X-Request-Id", "retry-me-" + total);
+        HttpResponse<String> retry = app.get("/", "Accept", JSON, "X-Request-Id", "retry-me-" + total);
+        assertThat(first.body()).isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + 1) + "}");
+        assertThat(retry.statusCode()).isEqualTo(200);
+        assertThat(retry.body()).isEqualTo(first.body());
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total + 1);
+    }
+
+    @Test
+    void a_malformed_request_id_is_a_400_and_not_counted() {
+        HttpResponse<String> response = app.get("/", "Accept", JSON, "X-Request-Id", "x".repeat(201));
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(response.body()).contains("\"error\":\"X-Request-Id must be").contains("\"instance\":\"hits-api-1\"");
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
+    }
+
+    @Test
+    void unknown_route_is_a_json_404_naming_the_instance() {
+        HttpResponse<String> response = app.get("/nope", "Accept", JSON);
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-api-1");
+        assertThat(response.body()).contains("\"error\":\"no such page: /nope\"", "\"instance\":\"hits-api-1\"");
+    }
+
+    @Test
+    void wrong_method_is_a_json_405_and_not_counted() {
+        HttpResponse<String> response = TestApp.send(HttpRequest.newBuilder(app.uri("/"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertThat(response.statusCode()).isEqualTo(405);
+        assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-api-1");
+        assertThat(response.body()).contains("\"error\":\"POST is not allowed on /\"");
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
+    }
+
+    @Test
+    void every_response_names_the_instance() {
+        for (String path : new String[]{"/", "/api/hits", "/health/live", "/health/ready", "/metrics", "/missing"}) {
+            assertThat(app.get(path).headers().firstValue("X-Instance-Id")).as(path).hasValue("hits-api-1");
+        }
+    }
+
+    @Test
+    void metrics_are_prometheus_text() {
+        app.get("/", "Accept", JSON);
+        HttpResponse<String> response = app.get("/metrics");
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(response.body()).contains("# TYPE hits_counted_total counter", "hits_batch_size_bucket", "jvm_memory_used_bytes");
+    }
+}

@@ -1,0 +1,58 @@
+package dev.hitslb.servers;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Runs a short command to completion and fails with its output when it does not succeed. */
+final class Commands {
+    private Commands() {
+    }
+
+    /** The command's combined output; throws with that output on a non-zero exit or after 60 s. */
+    static String run(List<String> command, Map<String, String> env) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            process.getOutputStream().close();
+            byte[] out = process.getInputStream().readAllBytes();
+            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("timed out: " + String.join(" ", command));
+            }
+            String output = new String(out, StandardCharsets.UTF_8);
+            if (process.exitValue() != 0) {
+                throw new IllegalStateException("'" + String.join(" ", command) + "' exited with "
+                        + process.exitValue() + ":\n" + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new IllegalStateException("could not run " + String.join(" ", command), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
+        }
+    }
+
+    /**
+     * {@code command} as the unprivileged {@code user} when we are root (PostgreSQL refuses to run as
+     * root). setpriv execs in place, so the pid we hold is the server's own.
+     */
+    static List<String> asUserIfRoot(String user, List<String> command) {
+        if (!isRoot()) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user,
+                "--init-groups", "--"));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}

@@ -1,0 +1,196 @@
+package dev.hitslb.servers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A real PostgreSQL server run from the local binaries on 127.0.0.1 (TCP only), with a database and an
+ * owner both named {@code hits}. Durable defaults stay on (fsync, synchronous_commit).
+ */
+public final class PostgresServer implements ServerControl {
+    public static final String DATABASE = "hits";
+    public static final String USER = "hits";
+    /** Local-development default; the server listens on loopback only. */
+    public static final String PASSWORD = "hits";
+    /** Unprivileged account PostgreSQL runs as when we are root (Debian's postgresql package creates it). */
+    private static final String OS_USER = "postgres";
+
+    private final Path home;
+    private final int port;
+    private final boolean throwaway;
+    private LocalProcess process;
+
+    private PostgresServer(Path home, int port, boolean throwaway) {
+        this.home = home;
+        this.port = port;
+        this.throwaway = throwaway;
+    }
+
+    /**
+     * Initialises {@code home/data} when it is new, starts the server on {@code port} and waits until
+     * it accepts connections to the {@code hits} database.
+     */
+    public static PostgresServer start(Path home, int port, boolean throwaway) {
+        PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, throwaway);
+        server.initIfNew();
+        server.start();
+        server.createDatabaseIfMissing();
+        return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl() {
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+    }
+
+    public PostgresEndpoint endpoint() {
+        return new PostgresEndpoint(jdbcUrl(), USER, PASSWORD);
+    }
+
+    public Path log() {
+        return home.resolve("postgres.log");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    private Path data() {
+        return home.resolve("data");
+    }
+
+    private void initIfNew() {
+        if (Files.exists(data().resolve("PG_VERSION"))) {
+            return;
+        }
+        try {
+            Files.createDirectories(data());
+            Path pwfile = home.resolve("pwfile");
+            Files.writeString(pwfile, PASSWORD + "\n");
+            handToServerUser(home);
+            Commands.run(Commands.asUserIfRoot(OS_USER, List.of(
+                    Binaries.require("initdb").toString(),
+                    "--pgdata=" + data(), "--username=" + USER, "--pwfile=" + pwfile,
+                    "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")), Map.of());
+            Files.delete(pwfile);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not initialise PostgreSQL in " + data(), e);
+        }
+    }
+
+    /** Starts the server (again) on the same data and port, and waits until it is ready. */
+    @Override
+    public void start() {
+        if (isRunning()) {
+            return;
+        }
+        List<String> command = new ArrayList<>(List.of(
+                Binaries.require("postgres").toString(), "-D", data().toString(),
+                "-p", Integer.toString(port),
+                "-c", "listen_addresses=127.0.0.1",
+                "-c", "unix_socket_directories=",
+                "-c", "max_connections=200"));
+        process = LocalProcess.start("postgres", Commands.asUserIfRoot(OS_USER, command), Map.of(), log(), throwaway);
+        Wait.until("PostgreSQL on port " + port + " (log: " + log() + ")", Duration.ofSeconds(30), () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("PostgreSQL exited at start:\n" + process.logTail(20));
+            }
+            return isReady();
+        });
+    }
+
+    private boolean isReady() {
+        try {
+            Commands.run(List.of(Binaries.require("pg_isready").toString(), "-q", "-h", "127.0.0.1",
+                    "-p", Integer.toString(port), "-d", "postgres", "-U", USER), Map.of());
+            return true;
+        } catch (IllegalStateException notYet) {
+            return false;
+        }
+    }
+
+    private void createDatabaseIfMissing() {
+        String exists = psql("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
+        if (!exists.strip().equals("1")) {
+            psql("CREATE DATABASE " + DATABASE + " OWNER " + USER);
+        }
+    }
+
+    private String psql(String sql) {
+        return Commands.run(List.of(Binaries.require("psql").toString(), "-X", "-q", "-t", "-A",
+                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", USER, "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", PASSWORD));
+    }
+
+    /** Fast shutdown (SIGINT): aborts open transactions and waits for the server to exit. */
+    @Override
+    public void stop() {
+        if (process != null) {
+            process.stop("INT", Duration.ofSeconds(20));
+        }
+    }
+
+    @Override
+    public void kill() {
+        if (process != null) {
+            process.signal("KILL");
+            process.awaitExit(Duration.ofSeconds(10));
+            // Backends notice their postmaster died and exit on their own; wait for the port to close.
+            Ports.awaitClosed(port, Duration.ofSeconds(10));
+        }
+    }
+
+    @Override
+    public void pause() {
+        process.signal("STOP");
+    }
+
+    @Override
+    public void resume() {
+        process.signal("CONT");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+    /** Gives the folder to the PostgreSQL account when we are root, and lets it reach the folder. */
+    private static void handToServerUser(Path home) throws IOException {
+        if (!Commands.isRoot()) {
+            return;
+        }
+        UserPrincipalLookupService users = home.getFileSystem().getUserPrincipalLookupService();
+        var owner = users.lookupPrincipalByName(OS_USER);
+        var group = users.lookupPrincipalByGroupName(OS_USER);
+        try (Stream<Path> paths = Files.walk(home)) {
+            for (Path p : paths.toList()) {
+                Files.setOwner(p, owner);
+                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
+            }
+        }
+        Files.setPosixFilePermissions(home.resolve("data"), PosixFilePermissions.fromString("rwx------"));
+        for (Path dir = home; dir != null && !dir.equals(dir.getRoot()); dir = dir.getParent()) {
+            var perms = Files.getPosixFilePermissions(dir);
+            perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            Files.setPosixFilePermissions(dir, perms);
+        }
+    }
+}

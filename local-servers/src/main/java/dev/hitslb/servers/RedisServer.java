@@ -1,0 +1,113 @@
+package dev.hitslb.servers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** A real, memory-only Redis server from the local binary on 127.0.0.1. */
+public final class RedisServer implements ServerControl {
+    private final Path home;
+    private final int port;
+    private final boolean throwaway;
+    private LocalProcess process;
+
+    private RedisServer(Path home, int port, boolean throwaway) {
+        this.home = home.toAbsolutePath();
+        this.port = port;
+        this.throwaway = throwaway;
+    }
+
+    /** Starts redis-server on {@code port} and waits until it answers PING. */
+    public static RedisServer start(Path home, int port, boolean throwaway) {
+        RedisServer server = new RedisServer(home, port, throwaway);
+        server.start();
+        return server;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public RedisEndpoint endpoint() {
+        return new RedisEndpoint("127.0.0.1", port);
+    }
+
+    public Path log() {
+        return home.resolve("redis.log");
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return process != null && process.isAlive();
+    }
+
+    @Override
+    public void start() {
+        if (isRunning()) {
+            return;
+        }
+        // A cache: nothing is saved to disk, so a restarted Redis starts empty, as after a crash.
+        process = LocalProcess.start("redis", List.of(Binaries.require("redis-server").toString(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", home.toString()), Map.of(), log(), throwaway);
+        Wait.until("Redis on port " + port + " (log: " + log() + ")", Duration.ofSeconds(15), () -> {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Redis exited at start:\n" + process.logTail(20));
+            }
+            return answersPing(port);
+        });
+    }
+
+    /** Whether a Redis server on 127.0.0.1:{@code port} answers PING with PONG. */
+    public static boolean answersPing(int port) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(500);
+            socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            byte[] reply = in.readNBytes(7);
+            return new String(reply, StandardCharsets.US_ASCII).equals("+PONG\r\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void stop() {
+        if (process != null) {
+            process.stop(Duration.ofSeconds(10));
+        }
+    }
+
+    @Override
+    public void kill() {
+        if (process != null) {
+            process.signal("KILL");
+            process.awaitExit(Duration.ofSeconds(10));
+        }
+    }
+
+    @Override
+    public void pause() {
+        process.signal("STOP");
+    }
+
+    @Override
+    public void resume() {
+        process.signal("CONT");
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

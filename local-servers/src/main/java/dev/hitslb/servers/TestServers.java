@@ -1,0 +1,169 @@
+package dev.hitslb.servers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The one place the test suites get PostgreSQL and Redis from, so a test never knows which it got.
+ * In order: servers named by environment variables, throwaway local processes (the binaries on the
+ * PATH or in Debian's folders), then Testcontainers when a Docker engine answers. With none of these a
+ * test fails, naming what to install: it is never skipped.
+ *
+ * <p>Environment: {@code HITS_TEST_JDBC_URL} (+ {@code HITS_TEST_DB_USER}, {@code HITS_TEST_DB_PASSWORD})
+ * and {@code HITS_TEST_REDIS_URL} ({@code redis://host:port}).
+ */
+public final class TestServers {
+    static final DockerImageName POSTGRES_IMAGE = DockerImageName.parse("postgres:17-alpine");
+    static final DockerImageName REDIS_IMAGE = DockerImageName.parse("redis:7.4-alpine");
+
+    private static PostgresEndpoint sharedPostgres;
+    private static RedisEndpoint sharedRedis;
+
+    private TestServers() {
+    }
+
+    /** A PostgreSQL shared by every test in this JVM; tests reset the tables they use. */
+    public static synchronized PostgresEndpoint postgres() {
+        if (sharedPostgres == null) {
+            String url = System.getenv("HITS_TEST_JDBC_URL");
+            sharedPostgres = url != null
+                    ? new PostgresEndpoint(url, System.getenv().getOrDefault("HITS_TEST_DB_USER", PostgresServer.USER),
+                            System.getenv().getOrDefault("HITS_TEST_DB_PASSWORD", PostgresServer.PASSWORD))
+                    : ownPostgres().endpoint();
+        }
+        return sharedPostgres;
+    }
+
+    /** A Redis shared by every test in this JVM. */
+    public static synchronized RedisEndpoint redis() {
+        if (sharedRedis == null) {
+            String url = System.getenv("HITS_TEST_REDIS_URL");
+            if (url != null) {
+                URI uri = URI.create(url);
+                sharedRedis = new RedisEndpoint(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379);
+            } else {
+                sharedRedis = ownRedis().endpoint();
+            }
+        }
+        return sharedRedis;
+    }
+
+    /** A PostgreSQL of the caller's own, which it may stop, kill, pause and start again. */
+    public static ControlledPostgres ownPostgres() {
+        if (localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
+            PostgresServer server = PostgresServer.start(tempDir("postgres"), Ports.free(), true);
+            return new ControlledPostgres(server.endpoint(), server);
+        }
+        requireDocker("postgres");
+        PostgreSQLContainer container = new PostgreSQLContainer(POSTGRES_IMAGE)
+                .withDatabaseName(PostgresServer.DATABASE)
+                .withUsername(PostgresServer.USER)
+                .withPassword(PostgresServer.PASSWORD);
+        container.start();
+        return new ControlledPostgres(
+                new PostgresEndpoint(container.getJdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD),
+                new ContainerControl(container));
+    }
+
+    /** A Redis of the caller's own, which it may stop, kill, pause and start again. */
+    public static ControlledRedis ownRedis() {
+        if (localBinariesPresent("redis-server")) {
+            RedisServer server = RedisServer.start(tempDir("redis"), Ports.free(), true);
+            return new ControlledRedis(server.endpoint(), server);
+        }
+        requireDocker("redis-server");
+        GenericContainer<?> container = new GenericContainer<>(REDIS_IMAGE).withExposedPorts(6379);
+        container.start();
+        return new ControlledRedis(new RedisEndpoint(container.getHost(), container.getMappedPort(6379)),
+                new ContainerControl(container));
+    }
+
+    /** A PostgreSQL and the handle that stops and starts it. */
+    public record ControlledPostgres(PostgresEndpoint endpoint, ServerControl control) {
+    }
+
+    /** A Redis and the handle that stops and starts it. */
+    public record ControlledRedis(RedisEndpoint endpoint, ServerControl control) {
+    }
+
+    private static boolean localBinariesPresent(String... names) {
+        try {
+            for (String name : names) {
+                Binaries.require(name);
+            }
+            return true;
+        } catch (Binaries.MissingBinaryException e) {
+            return false;
+        }
+    }
+
+    private static void requireDocker(String binary) {
+        boolean docker;
+        try {
+            docker = DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException e) {
+            docker = false;
+        }
+        if (!docker) {
+            throw new IllegalStateException("These tests need a real " + binary + " and found neither a local '"
+                    + binary + "' nor a Docker engine. Install it with: " + Binaries.installHint(binary)
+                    + " (or start Docker, or name running servers with HITS_TEST_JDBC_URL / HITS_TEST_REDIS_URL).");
+        }
+    }
+
+    private static Path tempDir(String name) {
+        try {
+            return Files.createTempDirectory("hits-lb-" + name + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The Testcontainers fallback: a paused container is a hung server; stop and start are pause and
+     * unpause because a restarted container would come back on another mapped port.
+     */
+    private record ContainerControl(GenericContainer<?> container) implements ServerControl {
+        @Override
+        public void start() {
+            resume();
+        }
+
+        @Override
+        public void stop() {
+            pause();
+        }
+
+        @Override
+        public void kill() {
+            pause();
+        }
+
+        @Override
+        public void pause() {
+            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+        }
+
+        @Override
+        public void resume() {
+            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+        }
+
+        @Override
+        public boolean isRunning() {
+            return container.isRunning();
+        }
+
+        @Override
+        public void close() {
+            container.stop();
+        }
+    }
+}
