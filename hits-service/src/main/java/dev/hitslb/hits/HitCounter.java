@@ -24,14 +24,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A request waits at most {@code timeout} for its batch to start. The writer claims each request
  * before it sends the batch; a request that gave up first is left out, so a client told "503" was
- * never counted. The one exception no design can close: the connection dies after PostgreSQL
- * committed but before it answered. That client gets a 503 although its hit counted; a retry with
- * the same X-Request-Id (nginx sends one) is recognised and not counted twice.
+ * not counted. The one case no design can close: the statement was sent and the connection broke
+ * (PostgreSQL hung or crashed) before the answer came back. PostgreSQL may have committed it; those
+ * clients get a 503 that says so, and {@code hits_in_doubt_total} counts them. A retry with the same
+ * X-Request-Id (nginx retries with the same id) is recognised and never counted twice.
  */
 final class HitCounter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HitCounter.class);
     private static final int MAX_BATCH = 1_000;
     private static final int DEADLOCK_RETRIES = 3;
+    static final String IN_DOUBT = "the database did not confirm in time; the hit may have been counted,"
+            + " and a retry with the same X-Request-Id is never counted twice";
 
     private final HitRepository repository;
     private final Totals totals;
@@ -117,7 +120,16 @@ final class HitCounter implements AutoCloseable {
     }
 
     private void writeBatch(List<Pending> batch) {
-        try (Connection connection = repository.connection(timeout)) {
+        Connection connection;
+        try {
+            connection = repository.connection(timeout);
+        } catch (SQLException e) {
+            // Nothing was sent: fail this batch and everything queued behind it, quickly.
+            queue.drainTo(batch);
+            fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
+            return;
+        }
+        try (connection) {
             batch.removeIf(pending -> !pending.claim());
             if (batch.isEmpty()) {
                 return;
@@ -128,16 +140,28 @@ final class HitCounter implements AutoCloseable {
             connection.setNetworkTimeout(Runnable::run, remainingMs);
             answer(batch, recordWithRetry(connection, batch));
         } catch (SQLException e) {
-            metrics.dbFailures.inc();
-            log.warn("hit writer: database unavailable ({}); failing {} request(s)", e.getMessage(), batch.size());
-            var failure = new DatabaseUnavailableException("the database is unavailable", e);
-            // Fail what waits behind this batch too: the database just refused us, and a quick 503 beats a slow one.
-            queue.drainTo(batch);
-            batch.forEach(pending -> {
-                if (pending.claim() || pending.isClaimed()) {
-                    pending.fail(failure);
-                }
-            });
+            if (isConnectionLost(e)) {
+                // The statement was sent and no answer came: PostgreSQL may have committed it.
+                metrics.hitsInDoubt.inc(batch.size());
+                fail(batch, new DatabaseUnavailableException(IN_DOUBT, e));
+            } else {
+                fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
+            }
+        }
+    }
+
+    /** SQLState class 08: the connection broke (timeout, reset); any other error means nothing committed. */
+    private static boolean isConnectionLost(SQLException e) {
+        return e.getSQLState() != null && e.getSQLState().startsWith("08");
+    }
+
+    private void fail(List<Pending> batch, DatabaseUnavailableException failure) {
+        metrics.dbFailures.inc();
+        log.warn("hit writer: {} ({}); failing {} request(s)", failure.getMessage(), failure.getCause().getMessage(), batch.size());
+        for (Pending pending : batch) {
+            if (pending.claim() || pending.isClaimed()) {
+                pending.fail(failure);
+            }
         }
     }
 

@@ -25,6 +25,9 @@ final class Metrics {
             .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
     final Counter dbFailures = Counter.builder().name("hits_db_failures_total")
             .help("Batches that failed because PostgreSQL was unavailable").register(registry);
+    final Counter hitsInDoubt = Counter.builder().name("hits_in_doubt_total")
+            .help("Page loads answered 503 whose commit may still have succeeded (connection lost mid-statement)")
+            .register(registry);
     final Counter cacheFailures = Counter.builder().name("hits_cache_failures_total")
             .help("Redis operations that failed (the request still succeeded)").register(registry);
     final Counter responses = Counter.builder().name("http_responses_total")

@@ -25,8 +25,7 @@ class HitsApiIT {
     static void start() {
         pg = TestServers.postgres();
         redis = TestServers.redis();
-        TestApp.resetDatabase(pg);
-        TestApp.resetCache(redis);
+        TestApp.reset(pg, redis);
         app = TestApp.start("hits-api-1", pg, redis);
     }
 

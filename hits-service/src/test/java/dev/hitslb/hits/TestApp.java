@@ -72,6 +72,13 @@ final class TestApp implements AutoCloseable {
         }
     }
 
+    /** The value of a counter without labels, read from /metrics. */
+    long metric(String name) {
+        return get("/metrics").body().lines().filter(line -> line.startsWith(name + " "))
+                .mapToLong(line -> (long) Double.parseDouble(line.substring(name.length() + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
+    }
+
     @Override
     public void close() {
         app.stop();
@@ -90,7 +97,7 @@ final class TestApp implements AutoCloseable {
     }
 
     /** Drops everything, so the next app to start migrates a fresh, empty schema. Call before starting apps. */
-    static void resetDatabase(PostgresEndpoint pg) {
+    private static void resetDatabase(PostgresEndpoint pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
              Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA public CASCADE");
@@ -100,7 +107,13 @@ final class TestApp implements AutoCloseable {
         }
     }
 
-    static void resetCache(RedisEndpoint redis) {
+    /** A fresh schema and an empty cache: the two must go together, the cache never moves backwards. */
+    static void reset(PostgresEndpoint pg, RedisEndpoint redis) {
+        resetDatabase(pg);
+        resetCache(redis);
+    }
+
+    private static void resetCache(RedisEndpoint redis) {
         try (RedisClient client = RedisClient.create(redis.host(), redis.port())) {
             client.del(HitCache.KEY);
         }

@@ -159,12 +159,12 @@ public final class PostgresServer implements ServerControl {
 
     @Override
     public void pause() {
-        process.signal("STOP");
+        process.signalTree("STOP");
     }
 
     @Override
     public void resume() {
-        process.signal("CONT");
+        process.signalTree("CONT");
     }
 
     @Override

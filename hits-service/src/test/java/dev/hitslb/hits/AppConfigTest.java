@@ -1,0 +1,49 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AppConfigTest {
+    @Test
+    void defaults_fit_local_development() {
+        AppConfig config = AppConfig.from(Map.of("INSTANCE_ID", "hits-1"));
+        assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.instanceId()).isEqualTo("hits-1");
+        assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/hits");
+        assertThat(config.redisHost()).isEqualTo("127.0.0.1");
+        assertThat(config.redisPort()).isEqualTo(6379);
+        assertThat(config.dbTimeout()).isEqualTo(Duration.ofMillis(900));
+        assertThat(config.requestIdRetention()).isEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void instance_id_defaults_to_the_host_name() {
+        assertThat(AppConfig.from(Map.of()).instanceId()).isNotBlank();
+    }
+
+    @Test
+    void a_bad_value_names_the_variable_and_what_it_expects() {
+        assertThatThrownBy(() -> AppConfig.from(Map.of("HTTP_PORT", "eighty")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("HTTP_PORT", "70000"))).hasMessageContaining("HTTP_PORT");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_POOL_SIZE", "1"))).hasMessageContaining("DB_POOL_SIZE");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://x/y"))).hasMessageContaining("DB_URL");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "localhost:6379"))).hasMessageContaining("REDIS_URL");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_PASSWORD_FILE", "/nonexistent/secret")))
+                .hasMessageContaining("DB_PASSWORD_FILE");
+    }
+
+    @Test
+    void the_password_may_come_from_a_secret_file(@TempDir Path dir) throws Exception {
+        Path secret = Files.writeString(dir.resolve("db-password"), "s3cret\n");
+        assertThat(AppConfig.from(Map.of("DB_PASSWORD_FILE", secret.toString())).dbPassword()).isEqualTo("s3cret");
+    }
+}

@@ -1,0 +1,63 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.PostgresEndpoint;
+import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.TestServers;
+import dev.hitslb.servers.Wait;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.RedisClient;
+
+/** The Redis copy of the total: never behind what was committed before a read, never backwards. */
+class CacheIT {
+    @Test
+    void readers_never_see_the_total_go_backwards_nor_behind_a_commit() throws Exception {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        try (TestApp a = TestApp.start("cache-a", pg, redis); TestApp b = TestApp.start("cache-b", pg, redis)) {
+            AtomicBoolean writing = new AtomicBoolean(true);
+            // Two instances write concurrently (the original app's out-of-order SET race) ...
+            CompletableFuture<Load.Result> writers = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return Load.run(6_000, 32, i -> Load.get(List.of(a, b).get(i % 2).uri("/"), "c-" + i));
+                } finally {
+                    writing.set(false);
+                }
+            });
+            // ... while a reader alternates between them, checking each answer against the database.
+            long previous = 0;
+            int reads = 0;
+            while (writing.get()) {
+                long committedBefore = TestApp.dbTotal(pg);
+                long read = Load.hits(List.of(a, b).get(reads++ % 2).get("/api/hits").body());
+                assertThat(read).as("read %d after %d", reads, previous).isGreaterThanOrEqualTo(previous);
+                assertThat(read).as("read %d: behind a commit made before it", reads).isGreaterThanOrEqualTo(committedBefore);
+                previous = read;
+            }
+            assertThat(writers.get().statuses()).containsOnlyKeys(200);
+            assertThat(reads).as("reads made during the load").isGreaterThan(20);
+            assertThat(Load.hits(a.get("/api/hits").body())).isEqualTo(6_000);
+        }
+    }
+
+    @Test
+    void a_cache_that_lost_writes_catches_up_within_the_refresh_period() {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        try (TestApp app = TestApp.start("cache-lag", pg, redis);
+             RedisClient client = RedisClient.create(redis.host(), redis.port())) {
+            Load.run(100, 4, i -> Load.get(app.uri("/"), null));
+            client.set(HitCache.KEY, "7"); // as if Redis had missed every write since
+            // CACHE_REFRESH_MS is 200 in the tests: the cache is fixed well within a second.
+            Wait.until("the cache to catch up", Duration.ofSeconds(1), () -> "100".equals(client.get(HitCache.KEY)));
+            assertThat(app.get("/api/hits").body()).contains("\"hits\":100");
+        }
+    }
+}

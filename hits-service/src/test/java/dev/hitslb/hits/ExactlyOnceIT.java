@@ -1,0 +1,52 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.PostgresEndpoint;
+import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.TestServers;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+
+/** Two instances on one database: every page load counted once, retries (same X-Request-Id) never. */
+class ExactlyOnceIT {
+    @Test
+    void two_instances_count_each_request_id_exactly_once_under_concurrency() {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        try (TestApp a = TestApp.start("exactly-once-a", pg, redis);
+             TestApp b = TestApp.start("exactly-once-b", pg, redis)) {
+            List<TestApp> apps = List.of(a, b);
+
+            // 5,000 distinct page loads at 32 concurrent, alternating between the instances.
+            Load.Result first = Load.run(5_000, 32, i -> Load.get(apps.get(i % 2).uri("/"), "req-" + i));
+            // 500 retries of ids already counted, sent to the other instance than the original where i is even.
+            Load.Result retries = Load.run(500, 32, i -> Load.get(apps.get((i + 1) % 2).uri("/"), "req-" + (i * 10)));
+
+            assertThat(first.statuses()).isEqualTo(Map.of(200, 5_000));
+            assertThat(retries.statuses()).isEqualTo(Map.of(200, 500));
+            assertThat(TestApp.dbTotal(pg)).isEqualTo(5_000);
+            // Each counted page load got its own number, 1 to 5,000, none twice, none skipped.
+            TreeSet<Long> numbers = new TreeSet<>(first.okBodies().stream().map(Load::hits).toList());
+            assertThat(numbers).hasSize(5_000).containsExactlyElementsOf(LongStream.rangeClosed(1, 5_000).boxed().toList());
+            assertThat(a.get("/api/hits").body()).contains("\"hits\":5000");
+            assertThat(b.get("/api/hits").body()).contains("\"hits\":5000");
+        }
+    }
+
+    @Test
+    void page_loads_without_a_request_id_are_each_counted_once() {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        try (TestApp a = TestApp.start("anonymous-a", pg, redis)) {
+            Load.Result result = Load.run(1_000, 16, i -> Load.get(a.uri("/"), null));
+            assertThat(result.statuses()).isEqualTo(Map.of(200, 1_000));
+            assertThat(TestApp.dbTotal(pg)).isEqualTo(1_000);
+        }
+    }
+}

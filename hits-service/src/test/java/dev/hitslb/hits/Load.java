@@ -1,0 +1,83 @@
+package dev.hitslb.hits;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
+
+/** A bounded load generator for the tests: a fixed number of requests, a fixed concurrency. */
+final class Load {
+    private Load() {
+    }
+
+    /** What came back: status counts (0 = no response), bodies of 2xx answers, and the slowest answer. */
+    record Result(Map<Integer, Integer> statuses, List<String> okBodies, Duration slowest) {
+        int count(int status) {
+            return statuses.getOrDefault(status, 0);
+        }
+
+        int ok() {
+            return statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToInt(Map.Entry::getValue).sum();
+        }
+
+        int notOk() {
+            return statuses.values().stream().mapToInt(Integer::intValue).sum() - ok();
+        }
+    }
+
+    /** Sends {@code requests.apply(i)} for i in [0, n), at most {@code concurrency} at once, and waits for all. */
+    static Result run(int n, int concurrency, IntFunction<HttpRequest> requests) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
+        ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
+        AtomicLong slowest = new AtomicLong();
+        Semaphore slots = new Semaphore(concurrency);
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                HttpRequest request = requests.apply(i);
+                slots.acquireUninterruptibly();
+                pool.submit(() -> {
+                    long start = System.nanoTime();
+                    int status;
+                    try {
+                        HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+                        status = response.statusCode();
+                        if (status / 100 == 2) {
+                            bodies.add(response.body());
+                        }
+                    } catch (Exception e) {
+                        status = 0;
+                    } finally {
+                        slots.release();
+                    }
+                    slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
+                    statuses.merge(status, 1, Integer::sum);
+                });
+            }
+        }
+        return new Result(Map.copyOf(statuses), List.copyOf(bodies), Duration.ofNanos(slowest.get()));
+    }
+
+    static HttpRequest get(URI uri, String requestId) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "application/json");
+        if (requestId != null) {
+            builder.header("X-Request-Id", requestId);
+        }
+        return builder.GET().build();
+    }
+
+    /** The "hits" number of a JSON body. */
+    static long hits(String json) {
+        return Long.parseLong(json.replaceAll(".*\"hits\":(\\d+).*", "$1"));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.TestServers;
+import dev.hitslb.servers.Wait;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+
+/** PostgreSQL away: quick 503s, readiness fails, nothing counted that was refused; back: 200s, no restart. */
+class PostgresOutageIT {
+    private static final Duration ONE_SECOND = Duration.ofSeconds(1);
+
+    @Test
+    void postgres_stopped_gives_503_within_a_second_and_the_service_recovers_without_restart() {
+        TestServers.ControlledPostgres pg = TestServers.ownPostgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg.endpoint(), redis);
+        try (TestApp app = TestApp.start("pg-outage", pg.endpoint(), redis)) {
+            assertThat(app.get("/").statusCode()).isEqualTo(200);
+
+            pg.control().stop();
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                HttpResponse<String> response = app.get("/", "Accept", "application/json");
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                assertThat(response.statusCode()).isEqualTo(503);
+                assertThat(response.body()).contains("\"error\":\"the database is unavailable\"", "\"instance\":\"pg-outage\"");
+                assertThat(took).as("503 answered in %s", took).isLessThan(ONE_SECOND);
+            }
+            HttpResponse<String> ready = app.get("/health/ready");
+            assertThat(ready.statusCode()).isEqualTo(503);
+            assertThat(ready.body()).contains("\"postgres\":\"DOWN\"");
+
+            pg.control().start();
+            Wait.until("GET / to answer 200 again", Duration.ofSeconds(10), () -> app.get("/").statusCode() == 200);
+            assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
+            assertThat(TestApp.dbTotal(pg.endpoint())).isEqualTo(2);
+        } finally {
+            pg.control().close();
+        }
+    }
+
+    @Test
+    void hung_postgres_gives_503_within_a_second_and_counts_only_200s_and_declared_doubts() throws Exception {
+        TestServers.ControlledPostgres pg = TestServers.ownPostgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg.endpoint(), redis);
+        try (TestApp app = TestApp.start("pg-hang", pg.endpoint(), redis)) {
+            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
+                    () -> Load.run(20_000, 16, i -> Load.get(app.uri("/"), "p-" + i)));
+            Thread.sleep(300);
+            pg.control().pause();
+            Thread.sleep(1_500);
+            pg.control().resume();
+            Load.Result result = load.get();
+
+            assertThat(result.count(503)).as("some requests met the hung database: %s", result.statuses()).isPositive();
+            assertThat(result.ok() + result.count(503)).as("only 200 or 503: %s", result.statuses()).isEqualTo(20_000);
+            assertThat(result.slowest()).as("slowest answer").isLessThan(ONE_SECOND.plusMillis(100));
+            // A 503 means "not counted", except for the requests whose statement was in flight when the
+            // database froze: those may have committed, and the service says so and counts them.
+            long inDoubt = app.metric("hits_in_doubt_total");
+            assertThat(inDoubt).as("in doubt").isLessThanOrEqualTo(16);
+            assertThat(TestApp.dbTotal(pg.endpoint())).as("counted, with %d in doubt", inDoubt)
+                    .isBetween((long) result.ok(), (long) result.ok() + inDoubt);
+        } finally {
+            pg.control().close();
+        }
+    }
+}

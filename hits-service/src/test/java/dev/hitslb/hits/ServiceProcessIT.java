@@ -1,0 +1,69 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.Ports;
+import dev.hitslb.servers.PostgresEndpoint;
+import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.TestServers;
+import dev.hitslb.servers.Wait;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The packaged service as a process: bad configuration, readiness, SIGTERM under load. */
+class ServiceProcessIT {
+    @Test
+    void a_bad_environment_variable_stops_start_up_naming_it() throws Exception {
+        ServiceProcess service = ServiceProcess.start(Map.of("HTTP_PORT", "eighty"));
+        assertThat(service.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(service.process.exitValue()).isEqualTo(2);
+        assertThat(service.output()).contains("hits-service: invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
+    }
+
+    @Test
+    void sigterm_under_load_finishes_in_flight_requests_and_counts_exactly_the_200s() throws Exception {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        int port = Ports.free();
+        Map<String, String> env = new HashMap<>(TestApp.env(pg, redis));
+        env.put("HTTP_PORT", Integer.toString(port));
+        env.put("INSTANCE_ID", "graceful-1");
+        long started = System.nanoTime();
+        ServiceProcess service = ServiceProcess.start(env);
+        URI base = URI.create("http://127.0.0.1:" + port);
+        Wait.until("the service to be ready", Duration.ofSeconds(30), () -> ready(base));
+        System.out.printf("hits-service process ready in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+
+        CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
+                () -> Load.run(20_000, 16, i -> Load.get(base.resolve("/"), "g-" + i)));
+        Thread.sleep(500);
+        service.process.destroy(); // SIGTERM
+        assertThat(service.process.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+        Load.Result result = load.get();
+
+        System.out.println("graceful shutdown under load: " + result.statuses());
+        assertThat(service.process.exitValue()).as("exit code after SIGTERM").isEqualTo(143);
+        assertThat(result.ok()).as("requests served before the shutdown").isPositive();
+        assertThat(result.statuses().keySet()).as("only 200, 503 (shutting down) or refused").isSubsetOf(200, 503, 0);
+        assertThat(TestApp.dbTotal(pg)).as("counted = answered 200").isEqualTo(result.ok());
+        assertThat(service.output()).doesNotContain("ERROR");
+    }
+
+    private static boolean ready(URI base) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+}
