@@ -3,6 +3,7 @@ package dev.hitslb.hits;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import java.time.Duration;
+import java.util.Map;
 
 /** Liveness and readiness probes. They never count as hits. */
 final class HealthHandler {
@@ -19,13 +20,13 @@ final class HealthHandler {
         this.cache = cache;
     }
 
-    /** The body of both probes: UP, DEGRADED (Redis down) or DOWN (PostgreSQL down). */
+    /** The readiness body: UP, DEGRADED (Redis down) or DOWN (PostgreSQL down). */
     record Health(String status, String instance, String postgres, String redis) {
     }
 
     /** The process is up and serving HTTP. */
     void live(Context ctx) {
-        ctx.json(new Health("UP", instanceId, null, null));
+        ctx.json(Map.of("status", "UP", "instance", instanceId));
     }
 
     /** Ready when PostgreSQL answers; Redis down only degrades (requests still succeed). */

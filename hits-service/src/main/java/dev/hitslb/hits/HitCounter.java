@@ -53,11 +53,12 @@ final class HitCounter implements AutoCloseable {
     }
 
     /**
-     * Counts one page load, once per {@code requestId} (null: no id, counted once).
+     * Counts one page load, once per {@code requestId} (null: no id, counted once), and returns the
+     * total right after it was counted; for a retry of a request counted before, the current total.
      *
      * @throws DatabaseUnavailableException when PostgreSQL does not answer within the timeout
      */
-    Hit count(String requestId) {
+    long count(String requestId) {
         if (closed) {
             throw new DatabaseUnavailableException("the service is shutting down");
         }
@@ -80,7 +81,7 @@ final class HitCounter implements AutoCloseable {
         }
     }
 
-    private static Hit await(Pending pending) {
+    private static long await(Pending pending) {
         try {
             return pending.result.get();
         } catch (InterruptedException e) {
@@ -190,13 +191,14 @@ final class HitCounter implements AutoCloseable {
 
     /** Hands out totals in batch order: the first new hit gets total - counted + 1, the last gets total. */
     private void answer(List<Pending> batch, HitRepository.BatchResult result) {
-        Set<String> unclaimedFresh = new HashSet<>(result.freshIds());
+        Set<String> freshNotYetAnswered = new HashSet<>(result.freshIds());
         long counted = result.freshIds().size() + batch.stream().filter(p -> p.requestId == null).count();
         long next = result.total() - counted + 1;
-        List<Hit> hits = new ArrayList<>(batch.size());
-        for (Pending pending : batch) {
-            boolean isNew = pending.requestId == null || unclaimedFresh.remove(pending.requestId);
-            hits.add(isNew ? new Hit(next++, true) : new Hit(result.total(), false));
+        long[] answers = new long[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            String id = batch.get(i).requestId;
+            boolean isNew = id == null || freshNotYetAnswered.remove(id);
+            answers[i] = isNew ? next++ : result.total();
         }
         metrics.hitsCounted.inc(counted);
         metrics.hitsReplayed.inc(batch.size() - counted);
@@ -204,7 +206,7 @@ final class HitCounter implements AutoCloseable {
         // The cache learns the new total before any client does, so no reader sees it behind a response.
         totals.committed(result.total());
         for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).result.complete(hits.get(i));
+            batch.get(i).result.complete(answers[i]);
         }
     }
 
@@ -227,7 +229,7 @@ final class HitCounter implements AutoCloseable {
 
         final String requestId;
         final long deadline;
-        final CompletableFuture<Hit> result = new CompletableFuture<>();
+        final CompletableFuture<Long> result = new CompletableFuture<>();
         private final AtomicInteger state = new AtomicInteger(WAITING);
 
         Pending(String requestId, long deadline) {

@@ -75,7 +75,6 @@ public final class HitsApp {
 
     /** Every error is JSON and names the instance; a 500 never echoes internals. */
     private static void error(Context ctx, int status, String message, String instance) {
-        ctx.header(INSTANCE_HEADER, instance);
         ctx.status(status).json(Map.of("error", message, "instance", instance));
     }
 }

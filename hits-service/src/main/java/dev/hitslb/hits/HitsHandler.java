@@ -25,12 +25,12 @@ final class HitsHandler {
     }
 
     void count(Context ctx) {
-        Hit hit = counter.count(requestId(ctx));
+        long total = counter.count(requestId(ctx));
         ctx.header("Cache-Control", "no-store");
         if (wantsJson(ctx.header(HttpHeader.ACCEPT.asString()))) {
-            ctx.json(new Hits(instanceId, hit.total()));
+            ctx.json(new Hits(instanceId, total));
         } else {
-            ctx.html(HitsPage.render(instanceId, hit.total()));
+            ctx.html(HitsPage.render(instanceId, total));
         }
     }
 

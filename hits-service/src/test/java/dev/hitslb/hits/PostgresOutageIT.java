@@ -28,6 +28,7 @@ class PostgresOutageIT {
                 HttpResponse<String> response = app.get("/", "Accept", "application/json");
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 assertThat(response.statusCode()).isEqualTo(503);
+                assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("pg-outage");
                 assertThat(response.body()).contains("\"error\":\"the database is unavailable\"", "\"instance\":\"pg-outage\"");
                 assertThat(took).as("503 answered in %s", took).isLessThan(ONE_SECOND);
             }

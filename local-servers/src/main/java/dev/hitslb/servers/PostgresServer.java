@@ -105,8 +105,7 @@ public final class PostgresServer implements ServerControl {
                 Binaries.require("postgres").toString(), "-D", data().toString(),
                 "-p", Integer.toString(port),
                 "-c", "listen_addresses=127.0.0.1",
-                "-c", "unix_socket_directories=",
-                "-c", "max_connections=200"));
+                "-c", "unix_socket_directories="));
         process = LocalProcess.start("postgres", Commands.asUserIfRoot(OS_USER, command), Map.of(), log(), throwaway);
         Wait.until("PostgreSQL on port " + port + " (log: " + log() + ")", Duration.ofSeconds(30), () -> {
             if (!process.isAlive()) {
