@@ -13,6 +13,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
 /** A bounded load generator for the tests: a fixed number of requests, a fixed concurrency. */
@@ -37,6 +38,11 @@ final class Load {
 
     /** Sends {@code requests.apply(i)} for i in [0, n), at most {@code concurrency} at once, and waits for all. */
     static Result run(int n, int concurrency, IntFunction<HttpRequest> requests) {
+        return run(n, concurrency, requests, body -> { });
+    }
+
+    /** As {@link #run(int, int, IntFunction)}, handing each 2xx body to {@code onOk} as it arrives. */
+    static Result run(int n, int concurrency, IntFunction<HttpRequest> requests, Consumer<String> onOk) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
@@ -54,6 +60,7 @@ final class Load {
                         status = response.statusCode();
                         if (status / 100 == 2) {
                             bodies.add(response.body());
+                            onOk.accept(response.body());
                         }
                     } catch (Exception e) {
                         status = 0;

@@ -1,9 +1,6 @@
 package dev.hitslb.servers;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
@@ -119,11 +116,7 @@ public final class TestServers {
     }
 
     private static Path tempDir(String name) {
-        try {
-            return Files.createTempDirectory("hits-lb-" + name + "-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return ThrowawayDirs.create(name);
     }
 
     /**
