@@ -26,10 +26,13 @@ final class Totals {
         this.dbTimeout = dbTimeout;
     }
 
-    /** A batch committed with this total: remember it and tell the cache. */
+    /**
+     * A batch committed with this total: tell the cache, then remember it. In that order, so this
+     * instance never answers a total that another instance, reading Redis, could not yet see.
+     */
     void committed(long total) {
-        seen(total);
         cache.offer(total);
+        seen(total);
     }
 
     /**
@@ -55,8 +58,8 @@ final class Totals {
     void refresh() {
         try {
             long total = repository.total(dbTimeout);
-            seen(total);
             cache.refresh(total);
+            seen(total);
         } catch (SQLException e) {
             log.debug("cache refresh skipped: database unavailable ({})", e.getMessage());
         }
