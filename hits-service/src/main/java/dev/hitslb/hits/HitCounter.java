@@ -123,7 +123,7 @@ final class HitCounter implements AutoCloseable {
     private void writeBatch(List<Pending> batch) {
         Connection connection;
         try {
-            connection = repository.connection(timeout);
+            connection = repository.connection();
         } catch (SQLException e) {
             // Nothing was sent: fail this batch and everything queued behind it, quickly.
             queue.drainTo(batch);
@@ -137,8 +137,8 @@ final class HitCounter implements AutoCloseable {
             }
             // Every request of the batch is waiting on this statement: bound it by the earliest deadline.
             long earliest = batch.stream().mapToLong(p -> p.deadline).min().orElseThrow();
-            int remainingMs = (int) Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
-            connection.setNetworkTimeout(Runnable::run, remainingMs);
+            long remainingMs = Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
+            HitRepository.limit(connection, Duration.ofMillis(remainingMs));
             answer(batch, recordWithRetry(connection, batch));
         } catch (SQLException e) {
             if (isConnectionLost(e)) {

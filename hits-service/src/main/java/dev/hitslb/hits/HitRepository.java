@@ -52,11 +52,21 @@ final class HitRepository {
     record BatchResult(long total, Set<String> freshIds) {
     }
 
+    /** A borrowed connection; the caller bounds its round trips with {@link #limit}. */
+    Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
+    /** Bounds every round trip on {@code connection} by {@code timeout}. */
+    static void limit(Connection connection, Duration timeout) throws SQLException {
+        connection.setNetworkTimeout(DIRECT, (int) Math.max(1, timeout.toMillis()));
+    }
+
     /** A borrowed connection whose every round trip is bounded by {@code timeout}. */
     Connection connection(Duration timeout) throws SQLException {
-        Connection connection = dataSource.getConnection();
+        Connection connection = connection();
         try {
-            connection.setNetworkTimeout(DIRECT, (int) Math.max(1, timeout.toMillis()));
+            limit(connection, timeout);
             return connection;
         } catch (SQLException e) {
             connection.close();
