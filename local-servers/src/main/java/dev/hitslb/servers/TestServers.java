@@ -1,7 +1,6 @@
 package dev.hitslb.servers;
 
 import java.net.URI;
-import java.nio.file.Path;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -55,7 +54,7 @@ public final class TestServers {
     /** A PostgreSQL of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledPostgres ownPostgres() {
         if (localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
-            PostgresServer server = PostgresServer.start(tempDir("postgres"), Ports.free(), true);
+            PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), true);
             return new ControlledPostgres(server.endpoint(), server);
         }
         requireDocker("postgres");
@@ -72,7 +71,7 @@ public final class TestServers {
     /** A Redis of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledRedis ownRedis() {
         if (localBinariesPresent("redis-server")) {
-            RedisServer server = RedisServer.start(tempDir("redis"), Ports.free(), true);
+            RedisServer server = RedisServer.start(ThrowawayDirs.create("redis"), Ports.free(), true);
             return new ControlledRedis(server.endpoint(), server);
         }
         requireDocker("redis-server");
@@ -113,10 +112,6 @@ public final class TestServers {
                     + binary + "' nor a Docker engine. Install it with: " + Binaries.installHint(binary)
                     + " (or start Docker, or name running servers with HITS_TEST_JDBC_URL / HITS_TEST_REDIS_URL).");
         }
-    }
-
-    private static Path tempDir(String name) {
-        return ThrowawayDirs.create(name);
     }
 
     /**
