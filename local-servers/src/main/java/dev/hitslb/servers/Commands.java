@@ -2,9 +2,13 @@ package dev.hitslb.servers;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a short command to completion and fails with its output when it does not succeed. */
@@ -50,6 +54,19 @@ final class Commands {
                 "--init-groups", "--"));
         wrapped.addAll(command);
         return wrapped;
+    }
+
+    /**
+     * Lets other users traverse {@code dir} and every folder above it (o+x, not o+r), so a server we run
+     * as another user (postgres, nginx's workers) can reach its own folder inside it.
+     */
+    static void letOthersReach(Path dir) throws IOException {
+        for (Path d = dir.toAbsolutePath(); d != null && !d.equals(d.getRoot()); d = d.getParent()) {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(d);
+            if (perms.add(PosixFilePermission.OTHERS_EXECUTE)) {
+                Files.setPosixFilePermissions(d, perms);
+            }
+        }
     }
 
     static boolean isRoot() {

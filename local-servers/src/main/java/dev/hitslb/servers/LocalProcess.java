@@ -41,7 +41,9 @@ public final class LocalProcess {
                                      boolean throwaway) {
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
+            // The working directory is the server's own folder: the reaper recognises our processes by it.
             ProcessBuilder builder = new ProcessBuilder(command)
+                    .directory(log.toAbsolutePath().getParent().toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

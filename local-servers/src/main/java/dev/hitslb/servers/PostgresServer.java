@@ -186,10 +186,6 @@ public final class PostgresServer implements ServerControl {
             }
         }
         Files.setPosixFilePermissions(home.resolve("data"), PosixFilePermissions.fromString("rwx------"));
-        for (Path dir = home; dir != null && !dir.equals(dir.getRoot()); dir = dir.getParent()) {
-            var perms = Files.getPosixFilePermissions(dir);
-            perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
-            Files.setPosixFilePermissions(dir, perms);
-        }
+        Commands.letOthersReach(home);
     }
 }

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
  * parent whose JVM is gone, each recorded pid whose working directory is still inside that folder
  * (so a recycled pid is never touched) gets SIGKILL, and the folder is deleted.
  */
-final class ThrowawayDirs {
+public final class ThrowawayDirs {
     private static final Logger log = LoggerFactory.getLogger(ThrowawayDirs.class);
     private static final Path ROOT = Path.of(System.getProperty("java.io.tmpdir"), "hits-lb-throwaway");
     private static Path mine;
@@ -24,7 +24,7 @@ final class ThrowawayDirs {
     }
 
     /** A new folder for one server, under this JVM's parent folder. */
-    static synchronized Path create(String name) {
+    public static synchronized Path create(String name) {
         try {
             if (mine == null) {
                 reapOrphans(ROOT);

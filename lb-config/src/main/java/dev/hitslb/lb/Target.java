@@ -1,0 +1,29 @@
+package dev.hitslb.lb;
+
+import java.util.Locale;
+
+/** Where the rendered config runs. */
+public enum Target {
+    /** In compose.yaml's nginx container: replicas by service name, re-resolved at run time. */
+    COMPOSE,
+    /** On this machine (./stack, the test suites): replicas on 127.0.0.1 ports, Debian 12's nginx 1.22.1 and newer. */
+    LOCAL;
+
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static Target fromId(String id) {
+        for (Target target : values()) {
+            if (target.id().equals(id)) {
+                return target;
+            }
+        }
+        throw new IllegalArgumentException("unknown target '" + id + "': expected compose or local");
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}
