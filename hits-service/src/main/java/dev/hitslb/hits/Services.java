@@ -26,9 +26,13 @@ final class Services implements AutoCloseable {
 
     private Services(AppConfig config) {
         metrics = new Metrics();
+        // Flyway migrates on a connection of its own: the pool's 250 ms connection timeout is for
+        // requests, and the first connection of a cold JVM (class loading, SCRAM) can take longer,
+        // which cost a one-second retry at every start. It waits for PostgreSQL for a while at
+        // start-up (compose may start us first), then fails.
+        Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword())
+                .connectRetries(10).load().migrate();
         dataSource = new HikariDataSource(hikari(config));
-        // Waits for PostgreSQL for a while at start-up (compose may start us first), then fails.
-        Flyway.configure().dataSource(dataSource).connectRetries(10).load().migrate();
         repository = new HitRepository(dataSource);
         cache = new HitCache(config.redisHost(), config.redisPort(), config.redisTimeout(), metrics);
         totals = new Totals(repository, cache, config.dbTimeout());
@@ -58,8 +62,8 @@ final class Services implements AutoCloseable {
         // Fail fast when PostgreSQL is away: a waiting request is answered 503 well within a second.
         hikari.setConnectionTimeout(250);
         hikari.setValidationTimeout(250);
-        // Start even when PostgreSQL is not up yet; Flyway's retries decide how long to wait.
-        hikari.setInitializationFailTimeout(-1);
+        // PostgreSQL is up (Flyway just used it): open the first connection before serving.
+        hikari.setInitializationFailTimeout(10_000);
         hikari.addDataSourceProperty("connectTimeout", 1);
         hikari.addDataSourceProperty("tcpKeepAlive", true);
         hikari.addDataSourceProperty("ApplicationName", "hits-service " + config.instanceId());

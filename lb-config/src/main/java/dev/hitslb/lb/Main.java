@@ -19,16 +19,20 @@ import picocli.CommandLine.Parameters;
         subcommands = {Main.Render.class, Main.NginxDir.class})
 public final class Main {
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(new Main()).execute(args));
     }
 
-    static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new Main());
-        // Bad input is a one-line message and exit 2, not a stack trace.
+    /**
+     * A command line whose expected failures (bad input, a port in use, a missing binary) print one line
+     * naming the command, and exit 1, instead of a stack trace. Bad usage exits 2 (picocli's default).
+     */
+    static CommandLine commandLine(Object command) {
+        CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException) {
-                commandLine.getErr().println("lb-config: " + e.getMessage());
-                return 2;
+            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+                    || e instanceof java.io.UncheckedIOException) {
+                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
+                return 1;
             }
             throw e;
         });

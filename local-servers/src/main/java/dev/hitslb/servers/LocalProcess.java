@@ -39,6 +39,13 @@ public final class LocalProcess {
      */
     public static LocalProcess start(String name, List<String> command, Map<String, String> env, Path log,
                                      boolean throwaway) {
+        if (!throwaway) {
+            // A server that outlives this JVM (./stack) gets a session of its own, so closing the
+            // terminal that started it (SIGHUP) does not end it. setsid execs in place: same pid.
+            List<String> detached = new java.util.ArrayList<>(List.of("setsid"));
+            detached.addAll(command);
+            command = detached;
+        }
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
             // The working directory is the server's own folder: the reaper recognises our processes by it.

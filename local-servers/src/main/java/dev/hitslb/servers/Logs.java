@@ -6,11 +6,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Reading the end of a server's log for error messages. */
-final class Logs {
+public final class Logs {
     private Logs() {
     }
 
-    static String tail(Path log, int lines) {
+    /** The last {@code lines} lines of {@code log}, or a note that there is none. */
+    public static String tail(Path log, int lines) {
         try {
             List<String> all = Files.readAllLines(log);
             return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

@@ -54,23 +54,14 @@ public final class ThrowawayDirs {
     private static void reap(Path run) throws IOException {
         try (Stream<Path> files = Files.walk(run)) {
             for (Path pidFile : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
-                long pid = parsePid(Files.readString(pidFile).strip());
-                if (pid > 0 && workingDirIsInside(pid, run)) {
-                    log.info("ending {} (pid {}) left behind by a test run that died", pidFile.getFileName(), pid);
-                    Signals.send(pid, "KILL");
-                }
+                PidFile.process(pidFile).ifPresent(process -> {
+                    log.info("ending {} (pid {}) left behind by a test run that died", pidFile.getFileName(), process.pid());
+                    Signals.send(process.pid(), "KILL");
+                });
             }
         }
         try (Stream<Path> files = Files.walk(run)) {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-    }
-
-    private static boolean workingDirIsInside(long pid, Path run) {
-        try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")).startsWith(run);
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
         }
     }
 

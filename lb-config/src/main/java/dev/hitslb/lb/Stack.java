@@ -1,0 +1,362 @@
+package dev.hitslb.lb;
+
+import dev.hitslb.servers.Binaries;
+import dev.hitslb.servers.LocalProcess;
+import dev.hitslb.servers.Logs;
+import dev.hitslb.servers.NginxServer;
+import dev.hitslb.servers.PidFile;
+import dev.hitslb.servers.Ports;
+import dev.hitslb.servers.PostgresServer;
+import dev.hitslb.servers.RedisServer;
+import dev.hitslb.servers.Signals;
+import dev.hitslb.servers.Wait;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
+
+/**
+ * The whole topology on this machine: PostgreSQL, Redis, the hits replicas and nginx, each a real
+ * process with its folder, log and pid file under {@link StackLayout#home()}. ./stack and the
+ * load-balancing suites both start it through this class. Every process is found again from its pid
+ * file, so a later JVM (the next ./stack command) controls what an earlier one started.
+ */
+public final class Stack {
+    /** How a replica runs: the heap the container image gives it (JAVA_OPTS in the Dockerfile). */
+    static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError");
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+    /** What status reports for a process. */
+    public enum State {
+        RUNNING, PAUSED, DOWN;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final StackLayout layout;
+    private final boolean throwaway;
+    private final PrintStream out;
+
+    /**
+     * @param throwaway whether the processes die with this JVM (tests); ./stack's outlive it
+     * @param out       where progress goes
+     */
+    public Stack(StackLayout layout, boolean throwaway, PrintStream out) {
+        this.layout = layout;
+        this.throwaway = throwaway;
+        this.out = out;
+    }
+
+    public StackLayout layout() {
+        return layout;
+    }
+
+    /**
+     * Starts every process and returns once a request through nginx succeeds. Checks first what would
+     * make it fail half way: a missing binary (naming the install command), a port in use, a config
+     * nginx would refuse. When a process fails to start, the ones started here are stopped again.
+     */
+    public void up() {
+        List<String> running = layout.names().stream().filter(n -> state(n) != State.DOWN).toList();
+        if (!running.isEmpty()) {
+            throw new IllegalStateException("the stack is already running (" + String.join(", ", running)
+                    + "): see ./stack status, or ./stack down first");
+        }
+        for (String binary : List.of("postgres", "initdb", "pg_isready", "psql", "redis-server", "nginx")) {
+            Binaries.require(binary);
+        }
+        if (!Files.isRegularFile(layout.jar())) {
+            throw new IllegalStateException("the service jar " + layout.jar() + " is missing: build it with ./mvnw package -DskipTests");
+        }
+        for (String name : layout.names()) {
+            if (!Ports.isFree(layout.port(name))) {
+                throw new IllegalStateException("port " + layout.port(name) + " (for " + name + ") is in use on 127.0.0.1: "
+                        + "stop what uses it, or pick other ports with --port");
+            }
+        }
+        NginxVersion nginx = NginxVersion.parse(NginxServer.version());
+        String upstream = NginxConfig.upstream(layout.algorithm(), Target.LOCAL, layout.topology(), nginx);
+        writeNginxConfig(NginxConfig.main(Target.LOCAL, layout.topology(), layout.nginxPort()), upstream);
+        layout.save();
+        copyJar();
+        out.println("Starting hits-lb: " + layout.algorithm() + " over " + layout.topology().replicas().size()
+                + " replicas" + layout.topology().backup().map(b -> " and the standby " + b.name()).orElse("")
+                + ", nginx " + nginx + ", state in " + layout.home());
+
+        List<String> started = new ArrayList<>();
+        try {
+            for (String name : List.of("postgres", "redis")) {
+                start(name);
+                started.add(name);
+            }
+            List<String> replicas = layout.names().stream().filter(n -> n.startsWith("hits-")).toList();
+            started.addAll(replicas);
+            startReplicas(replicas);
+            start("nginx");
+            started.add("nginx");
+            awaitThroughNginx();
+        } catch (RuntimeException e) {
+            out.println("start-up failed; stopping what was started");
+            started.reversed().forEach(this::stopQuietly);
+            throw e;
+        }
+    }
+
+    /** Starts one process (again) and waits until it is ready. */
+    public void start(String name) {
+        layout.port(name); // rejects an unknown name
+        if (state(name) != State.DOWN) {
+            throw new IllegalStateException(name + " is already " + state(name) + " (pid " + pid(name).orElseThrow() + ")");
+        }
+        long t0 = System.nanoTime();
+        progress(name, "starting on 127.0.0.1:" + layout.port(name));
+        switch (name) {
+            case "postgres" -> PostgresServer.start(layout.dir(name), layout.postgresPort(), throwaway);
+            case "redis" -> RedisServer.start(layout.dir(name), layout.redisPort(), throwaway);
+            case "nginx" -> NginxServer.start(layout.dir(name), layout.nginxPort(), throwaway);
+            default -> {
+                launchReplica(name);
+                awaitReplicaReady(name);
+            }
+        }
+        progress(name, "ready in " + millis(t0) + " ms, pid " + pid(name).orElse(-1L));
+    }
+
+    /** Graceful stop: SIGTERM (PostgreSQL: SIGINT, nginx: SIGQUIT), then SIGKILL if it is still there after the grace time. */
+    public void stop(String name) {
+        ProcessHandle process = requireRunning(name);
+        String signal = switch (name) {
+            // SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client (each replica's pool) to leave.
+            case "postgres" -> "INT";
+            // SIGTERM is nginx's fast shutdown; SIGQUIT lets workers finish their requests.
+            case "nginx" -> "QUIT";
+            default -> "TERM";
+        };
+        signalTree(process, "CONT"); // a paused process must run to act on the signal
+        Signals.send(process.pid(), signal);
+        if (!awaitExit(process, Duration.ofSeconds(30))) {
+            progress(name, "still running 30 s after SIG" + signal + ": SIGKILL");
+            kill(name);
+        }
+    }
+
+    /** SIGKILL: a crash. PostgreSQL and nginx lose their child processes with it. */
+    public void kill(String name) {
+        ProcessHandle process = requireRunning(name);
+        signalTree(process, "KILL");
+        awaitExit(process, Duration.ofSeconds(10));
+        // PostgreSQL's backends and nginx's workers exit once they notice; then the port is free again.
+        Ports.awaitClosed(layout.port(name), Duration.ofSeconds(10));
+    }
+
+    /** SIGSTOP on the process and its children: a hang. It keeps its connections and answers nothing. */
+    public void pause(String name) {
+        signalTree(requireRunning(name), "STOP");
+    }
+
+    /** SIGCONT: back from a pause. */
+    public void resume(String name) {
+        signalTree(requireRunning(name), "CONT");
+    }
+
+    /** Stops every process of the stack that is running, nginx first, PostgreSQL last. */
+    public void down() {
+        for (String name : layout.names().reversed()) {
+            if (state(name) != State.DOWN) {
+                long t0 = System.nanoTime();
+                stop(name);
+                progress(name, "stopped in " + millis(t0) + " ms");
+            }
+        }
+    }
+
+    public State state(String name) {
+        return process(name).map(p -> PidFile.isStopped(p.pid()) ? State.PAUSED : State.RUNNING).orElse(State.DOWN);
+    }
+
+    public Optional<Long> pid(String name) {
+        return process(name).map(ProcessHandle::pid);
+    }
+
+    /** One line per process: {@code NAME STATE pid=PID port=PORT} ({@code pid=-} when down). */
+    public List<String> status() {
+        return layout.names().stream()
+                .map(name -> name + " " + state(name) + " pid=" + pid(name).map(String::valueOf).orElse("-")
+                        + " port=" + layout.port(name))
+                .toList();
+    }
+
+    /** The log of one process. */
+    public Path log(String name) {
+        layout.port(name);
+        return switch (name) {
+            case "nginx" -> layout.dir(name).resolve("logs/error.log");
+            default -> layout.dir(name).resolve(name + ".log");
+        };
+    }
+
+    /** nginx's access log: one line per request with the replicas tried. */
+    public Path accessLog() {
+        return layout.dir("nginx").resolve("logs/access.log");
+    }
+
+    /** Serves {@code upstream} from now on: writes it, checks it with nginx -t, and reloads nginx. */
+    public void reloadNginx(String upstream) {
+        writeNginxConfig(NginxConfig.main(Target.LOCAL, layout.topology(), layout.nginxPort()), upstream);
+        NginxServer.check(layout.dir("nginx"));
+        Signals.send(requireRunning("nginx").pid(), "HUP");
+    }
+
+    private void startReplicas(List<String> replicas) {
+        long t0 = System.nanoTime();
+        for (String name : replicas) {
+            progress(name, "starting on 127.0.0.1:" + layout.port(name));
+            launchReplica(name);
+        }
+        // They start side by side; each is ready once its /health/ready answers 200.
+        List<CompletableFuture<Void>> ready = replicas.stream()
+                .map(name -> CompletableFuture.runAsync(() -> {
+                    awaitReplicaReady(name);
+                    progress(name, "ready in " + millis(t0) + " ms, pid " + pid(name).orElse(-1L));
+                }))
+                .toList();
+        try {
+            CompletableFuture.allOf(ready.toArray(CompletableFuture[]::new)).join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        }
+    }
+
+    private void launchReplica(String name) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(REPLICA_JVM_OPTIONS);
+        command.addAll(List.of("-jar", runningJar().toString()));
+        // The replica also inherits this environment, so e.g. DB_POOL_SIZE=8 ./stack up reaches every replica.
+        Map<String, String> env = Map.of(
+                "HTTP_PORT", Integer.toString(layout.port(name)),
+                "INSTANCE_ID", name,
+                "DB_URL", layout.jdbcUrl(),
+                "DB_USER", PostgresServer.USER,
+                "DB_PASSWORD", PostgresServer.PASSWORD,
+                "REDIS_URL", layout.redisUrl());
+        LocalProcess.start(name, command, env, log(name), throwaway);
+    }
+
+    /**
+     * The replicas run a copy of the jar taken at {@code up}: rebuilding the project while they run
+     * would otherwise replace classes under them (Jetty then fails to load a class mid-shutdown).
+     */
+    private Path runningJar() {
+        return layout.home().resolve("hits-service.jar");
+    }
+
+    private void copyJar() {
+        try {
+            Files.copy(layout.jar(), runningJar(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not copy " + layout.jar() + " to " + runningJar(), e);
+        }
+    }
+
+    private void awaitReplicaReady(String name) {
+        URI ready = URI.create("http://127.0.0.1:" + layout.port(name) + "/health/ready");
+        Wait.until(name + " to be ready (log: " + log(name) + ")", READY_TIMEOUT, () -> {
+            if (state(name) == State.DOWN) {
+                throw new IllegalStateException(name + " exited at start; the end of " + log(name) + ":\n" + Logs.tail(log(name), 15));
+            }
+            return status(ready) == 200;
+        });
+    }
+
+    private void awaitThroughNginx() {
+        URI hits = URI.create("http://127.0.0.1:" + layout.nginxPort() + "/api/hits");
+        Wait.until("an answer through nginx at " + hits + " (log: " + log("nginx") + ")", Duration.ofSeconds(15),
+                () -> status(hits) == 200);
+    }
+
+    private static int status(URI uri) {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private void writeNginxConfig(String main, String upstream) {
+        Path prefix = layout.dir("nginx");
+        try {
+            Files.createDirectories(prefix);
+            Files.writeString(prefix.resolve(NginxServer.CONFIG), main);
+            Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write nginx's config in " + prefix, e);
+        }
+    }
+
+    private Optional<ProcessHandle> process(String name) {
+        return PidFile.process(layout.dir(name).resolve(name + ".pid"));
+    }
+
+    private ProcessHandle requireRunning(String name) {
+        layout.port(name);
+        return process(name).orElseThrow(() -> new IllegalStateException(name + " is not running (./stack start " + name + ")"));
+    }
+
+    private void stopQuietly(String name) {
+        try {
+            if (state(name) != State.DOWN) {
+                stop(name);
+            }
+        } catch (RuntimeException e) {
+            out.println(name + ": could not stop: " + e.getMessage());
+        }
+    }
+
+    private static void signalTree(ProcessHandle process, String signal) {
+        Signals.send(process.pid(), signal);
+        try (Stream<ProcessHandle> children = process.descendants()) {
+            children.forEach(child -> Signals.send(child.pid(), signal));
+        }
+    }
+
+    private static boolean awaitExit(ProcessHandle process, Duration timeout) {
+        try {
+            Wait.until("pid " + process.pid() + " to exit", timeout, () -> PidFile.hasExited(process));
+            return true;
+        } catch (IllegalStateException timedOut) {
+            return false;
+        }
+    }
+
+    private void progress(String name, String message) {
+        synchronized (out) {
+            out.printf("  %-12s %s%n", name, message);
+            out.flush();
+        }
+    }
+
+    private static long millis(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
+    }
+}

@@ -1,0 +1,135 @@
+package dev.hitslb.lb;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code ./stack}: the whole topology on this machine, no Docker needed. See the README, "Run it". */
+@Command(name = "stack", mixinStandardHelpOptions = true,
+        description = {"PostgreSQL, Redis, hits-1..hits-N and nginx as local processes on 127.0.0.1.",
+                "State, data and logs: .stack/ (git-ignored). NAME: postgres, redis, hits-1..hits-N, hits-backup, nginx."})
+public final class StackCommand {
+    @Option(names = "--home", hidden = true, defaultValue = "${env:HITS_STACK_HOME:-.stack}")
+    Path home;
+
+    @Option(names = "--jar", hidden = true, defaultValue = "${env:HITS_JAR:-hits-service/target/hits-service.jar}")
+    Path jar;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(Main.commandLine(new StackCommand()).execute(args));
+    }
+
+    @Command(name = "up", description = "Starts everything and returns once nginx answers.")
+    int up(@Option(names = {"-a", "--algorithm"}, paramLabel = "ALG", defaultValue = "round_robin",
+                   description = "round_robin, weighted, least_conn, ip_hash, hash, random (sticky needs nginx >= 1.29.6). Default: ${DEFAULT-VALUE}")
+           String algorithm,
+           @Option(names = "--replicas", paramLabel = "N", defaultValue = "3", description = "hits-1..hits-N, 1..9. Default: ${DEFAULT-VALUE}")
+           int replicas,
+           @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+                   description = "nginx's port; hits-i gets PORT+i, hits-backup PORT+10, PostgreSQL PORT+20, Redis PORT+21. Default: ${DEFAULT-VALUE}")
+           int port) {
+        StackLayout layout = StackLayout.standard(home, Algorithm.fromId(algorithm), replicas, port, jar);
+        StackLayout.load(home).ifPresent(previous -> {
+            Stack old = new Stack(previous, false, System.out);
+            if (previous.names().stream().anyMatch(n -> old.state(n) != Stack.State.DOWN)) {
+                throw new IllegalStateException("the stack is already running (" + previous.algorithm() + " on "
+                        + previous.url() + "): ./stack status shows it, ./stack down stops it");
+            }
+        });
+        long t0 = System.nanoTime();
+        new Stack(layout, false, System.out).up();
+        String local = "localhost:" + port;
+        System.out.printf("""
+
+                hits-lb is up in %.1f s: %s
+                  try       for i in 1 2 3 4 5 6; do curl -s -H 'Accept: application/json' %s/; echo; done
+                  watch     ./stack status   ./stack logs nginx   tail -f %s
+                  failover  ./stack kill hits-2   (keep curling)   ./stack start hits-2
+                  stop      ./stack down   (the count is kept; ./stack down && rm -rf .stack resets it)
+                """, (System.nanoTime() - t0) / 1e9, layout.url(), local,
+                Path.of("").toAbsolutePath().relativize(layout.dir("nginx").resolve("logs/access.log")));
+        return 0;
+    }
+
+    @Command(name = "status", description = "One line per process: NAME STATE pid=PID port=PORT.")
+    int status() {
+        current().status().forEach(System.out::println);
+        return 0;
+    }
+
+    @Command(name = "stop", description = "Graceful stop (SIGTERM; PostgreSQL SIGINT, nginx SIGQUIT).")
+    int stop(@Parameters(paramLabel = "NAME") String name) {
+        current().stop(name);
+        return reportState(name);
+    }
+
+    @Command(name = "kill", description = "SIGKILL: a crash.")
+    int kill(@Parameters(paramLabel = "NAME") String name) {
+        current().kill(name);
+        return reportState(name);
+    }
+
+    @Command(name = "pause", description = "SIGSTOP: a hang.")
+    int pause(@Parameters(paramLabel = "NAME") String name) {
+        current().pause(name);
+        return reportState(name);
+    }
+
+    @Command(name = "resume", description = "SIGCONT: back from a pause.")
+    int resume(@Parameters(paramLabel = "NAME") String name) {
+        current().resume(name);
+        return reportState(name);
+    }
+
+    @Command(name = "start", description = "Starts one process again and waits until it is ready.")
+    int start(@Parameters(paramLabel = "NAME") String name) {
+        current().start(name);
+        return 0;
+    }
+
+    @Command(name = "down", description = "Stops every process the stack started; the data is kept.")
+    int down() {
+        StackLayout.load(home).ifPresentOrElse(layout -> {
+            new Stack(layout, false, System.out).down();
+            System.out.println("hits-lb is down. ./stack up starts it again with the same data.");
+        }, () -> System.out.println("nothing to stop: no stack in " + home));
+        return 0;
+    }
+
+    @Command(name = "logs", description = "The end of one process's log, and where the whole log is.")
+    int logs(@Parameters(paramLabel = "NAME") String name,
+             @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Default: ${DEFAULT-VALUE}") int lines) {
+        Stack stack = current();
+        Path log = stack.log(name);
+        try {
+            List<String> all = Files.exists(log) ? Files.readAllLines(log) : List.of();
+            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read " + log, e);
+        }
+        System.out.println("(" + log + "; follow it with tail -f"
+                + (name.equals("nginx") ? ", requests are in " + stack.accessLog() : "") + ")");
+        return 0;
+    }
+
+    private Stack current() {
+        StackLayout layout = StackLayout.load(home).orElseThrow(
+                () -> new IllegalStateException("no stack in " + home + ": start one with ./stack up"));
+        return new Stack(layout, false, System.out);
+    }
+
+    private int reportState(String name) {
+        Stack stack = current();
+        System.out.println(name + " " + stack.state(name));
+        return 0;
+    }
+}

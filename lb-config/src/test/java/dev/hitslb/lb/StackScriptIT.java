@@ -1,0 +1,164 @@
+package dev.hitslb.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.servers.Ports;
+import dev.hitslb.servers.ThrowawayDirs;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ./stack script itself, word for word as the README uses it: up, curl, status, kill, start, down,
+ * up again. Its processes outlive each ./stack command, as a user's do.
+ */
+class StackScriptIT {
+    private static final Path ROOT = Path.of(System.getProperty("hits.root", "..")).toAbsolutePath().normalize();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final Pattern JSON = Pattern.compile("\\{\"instance\":\"(hits-\\d)\",\"hits\":(\\d+)}");
+    private static Path home;
+    private static int port;
+
+    @BeforeAll
+    static void up() {
+        home = ThrowawayDirs.create("stack");
+        port = freeRange();
+        Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
+        assertThat(up.exit).as(up.output).isZero();
+        assertThat(up.output).contains("hits-lb is up", "http://127.0.0.1:" + port + "/", "./stack down");
+    }
+
+    @AfterAll
+    static void down() {
+        stack("down");
+    }
+
+    @Test
+    void the_replicas_take_turns_and_the_total_rises_by_one_each_time() throws Exception {
+        List<String> instances = new ArrayList<>();
+        List<Long> totals = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            Matcher m = JSON.matcher(getJson());
+            assertThat(m.matches()).isTrue();
+            instances.add(m.group(1));
+            totals.add(Long.parseLong(m.group(2)));
+        }
+        for (int i = 1; i < 10; i++) {
+            assertThat(instances.get(i)).as("round robin alternates").isNotEqualTo(instances.get(i - 1));
+            assertThat(totals.get(i)).isEqualTo(totals.get(i - 1) + 1);
+        }
+    }
+
+    @Test
+    void status_kill_start_and_a_second_up_follow_the_contract() throws Exception {
+        Result status = stack("status");
+        assertThat(status.output.lines().toList()).containsExactly(
+                line("postgres", port + 20), line("redis", port + 21), line("hits-1", port + 1),
+                line("hits-2", port + 2), line("hits-backup", port + 10), line("nginx", port));
+
+        Result again = stack("up", "--port", Integer.toString(port));
+        assertThat(again.exit).isNotZero();
+        assertThat(again.output).contains("already running");
+
+        assertThat(stack("kill", "hits-2").output).contains("hits-2 down");
+        for (int i = 0; i < 6; i++) {
+            assertThat(getJson()).as("a killed replica costs the client nothing").contains("\"instance\":\"hits-1\"");
+        }
+        assertThat(stack("pause", "hits-1").output).contains("hits-1 paused");
+        assertThat(stack("status").output).contains("hits-1 paused pid=");
+        assertThat(stack("resume", "hits-1").output).contains("hits-1 running");
+        assertThat(stack("start", "hits-2").exit).isZero();
+        // Back in rotation once nginx's fail_timeout (5 s) has passed.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(8);
+        boolean back = false;
+        while (!back && System.nanoTime() < deadline) {
+            back = getJson().contains("hits-2");
+            Thread.sleep(100);
+        }
+        assertThat(back).as("hits-2 serves again after ./stack start").isTrue();
+    }
+
+    @Test
+    void down_stops_everything_and_up_continues_the_count() throws Exception {
+        long before = total();
+        assertThat(stack("down").exit).isZero();
+        assertThat(stack("status").output.lines()).allSatisfy(l -> assertThat(l).contains(" down pid=-"));
+        IntStream.of(port, port + 1, port + 2, port + 10, port + 20, port + 21)
+                .forEach(p -> assertThat(Ports.accepts(p)).as("port %d after down", p).isFalse());
+        Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
+        assertThat(up.exit).as(up.output).isZero();
+        assertThat(total()).isEqualTo(before);
+    }
+
+    private static String line(String name, int p) {
+        return name + " running pid=" + pid(name) + " port=" + p;
+    }
+
+    private static String pid(String name) {
+        try {
+            return java.nio.file.Files.readString(home.resolve(name).resolve(name + ".pid")).strip();
+        } catch (IOException e) {
+            return "(no pid file)";
+        }
+    }
+
+    private static String getJson() throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    private static long total() throws IOException, InterruptedException {
+        Matcher m = JSON.matcher(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/hits")).build(),
+                HttpResponse.BodyHandlers.ofString()).body());
+        assertThat(m.matches()).isTrue();
+        return Long.parseLong(m.group(2));
+    }
+
+    /** A base port whose whole ./stack range (base .. base+21) is free. */
+    private static int freeRange() {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int base = 20000 + (int) (Math.random() * 20000);
+            if (IntStream.rangeClosed(base, base + 21).allMatch(Ports::isFree)) {
+                return base;
+            }
+        }
+        throw new IllegalStateException("no free range of 22 ports found between 20000 and 40021");
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result stack(String... args) {
+        List<String> command = new ArrayList<>(List.of(ROOT.resolve("stack").toString()));
+        command.addAll(List.of(args));
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+            builder.environment().put("HITS_STACK_HOME", home.toString());
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("./stack " + String.join(" ", args) + " did not finish in 120 s:\n" + output);
+            }
+            return new Result(process.exitValue(), output);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
