@@ -41,7 +41,12 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
 
     /** The replicas as nginx sees them; the backup only where the algorithm allows one. */
     public Topology topology() {
-        return Topology.local(replicaPorts, Optional.of(backupPort)).forAlgorithm(algorithm);
+        return topology(algorithm);
+    }
+
+    /** The replicas as nginx sees them under {@code other}. */
+    public Topology topology(Algorithm other) {
+        return Topology.local(replicaPorts, Optional.of(backupPort)).forAlgorithm(other);
     }
 
     /** Every process of the stack, in start order: postgres, redis, hits-1..N, hits-backup (if any), nginx. */

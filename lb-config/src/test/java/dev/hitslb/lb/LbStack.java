@@ -1,0 +1,103 @@
+package dev.hitslb.lb;
+
+import dev.hitslb.servers.NginxServer;
+import dev.hitslb.servers.PidFile;
+import dev.hitslb.servers.Ports;
+import dev.hitslb.servers.PostgresServer;
+import dev.hitslb.servers.ThrowawayDirs;
+import dev.hitslb.servers.Wait;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One real stack for the load-balancing suites, started once per test JVM through the same
+ * {@link Stack} as ./stack (throwaway: it dies with the JVM). Suites switch algorithm by rendering a
+ * new upstream block and reloading nginx; the replicas stay.
+ */
+final class LbStack {
+    private static Stack stack;
+
+    private LbStack() {
+    }
+
+    static synchronized Stack get() {
+        if (stack == null) {
+            Path jar = Path.of(System.getProperty("hits.jar", "../hits-service/target/hits-service.jar"));
+            StackLayout layout = new StackLayout(ThrowawayDirs.create("lb-stack"), Algorithm.ROUND_ROBIN, Ports.free(),
+                    List.of(Ports.free(), Ports.free(), Ports.free()), Ports.free(), Ports.free(), Ports.free(), jar);
+            stack = new Stack(layout, true, System.out);
+            stack.up();
+        }
+        return stack;
+    }
+
+    static String baseUrl() {
+        return "http://127.0.0.1:" + get().layout().nginxPort();
+    }
+
+    /** Serves {@code algorithm} over {@code topology} from the next connection on. */
+    static void use(Algorithm algorithm, Topology topology) {
+        Stack s = get();
+        String upstream = NginxConfig.upstream(algorithm, Target.LOCAL, topology,
+                NginxVersion.parse(NginxServer.version()));
+        ProcessHandle master = PidFile.process(s.layout().dir("nginx").resolve("nginx.pid")).orElseThrow();
+        Set<Long> oldWorkers = master.children().map(ProcessHandle::pid).collect(Collectors.toSet());
+        s.reloadNginx(upstream);
+        // Old workers finish their requests and exit; until then a new connection might still reach one.
+        Wait.until("nginx's old workers to exit after the reload", Duration.ofSeconds(10),
+                () -> master.children().noneMatch(c -> oldWorkers.contains(c.pid()) && !PidFile.hasExited(c)));
+    }
+
+    static void use(Algorithm algorithm) {
+        use(algorithm, get().layout().topology(algorithm));
+    }
+
+    /** Brings every process that a test stopped, killed or paused back, and waits out nginx's fail_timeout. */
+    static void restoreAll() {
+        Stack s = get();
+        boolean changed = false;
+        for (String name : s.layout().names()) {
+            switch (s.state(name)) {
+                case PAUSED -> {
+                    s.resume(name);
+                    changed = true;
+                }
+                case DOWN -> {
+                    s.start(name);
+                    changed = true;
+                }
+                case RUNNING -> { }
+            }
+        }
+        if (changed) {
+            sleep(Duration.ofMillis(5_500)); // fail_timeout: nginx tries a failed replica again after 5 s
+        }
+    }
+
+    /** The total in PostgreSQL: the truth the client's count of 2xx answers is checked against. */
+    static long dbTotal() {
+        try (Connection c = DriverManager.getConnection(get().layout().jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD);
+             ResultSet rs = c.createStatement().executeQuery("SELECT hits FROM hit_counter WHERE id = 1")) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not read the total from PostgreSQL", e);
+        }
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.hitslb.lb;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * Concurrent client load through nginx: a fixed number of requests, or steady until stopped. Every
+ * answer is kept (when it was sent, status, latency, the instance that served it), so a test can ask
+ * what happened in any window of time.
+ */
+final class Traffic implements AutoCloseable {
+    /** One answer; status 0 means no HTTP answer at all (refused, reset, timed out). */
+    record Answer(long sentNanos, int status, long micros, String instance, String body) {
+        boolean ok() {
+            return status / 100 == 2;
+        }
+    }
+
+    private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+    private final HttpClient client = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+
+    private Traffic() {
+    }
+
+    /** {@code concurrency} clients sending GET / until {@link #stop()}. */
+    static Traffic steady(String baseUrl, int concurrency) {
+        Traffic traffic = new Traffic();
+        AtomicInteger next = new AtomicInteger();
+        for (int c = 0; c < concurrency; c++) {
+            traffic.workers.submit(() -> {
+                while (traffic.running.get()) {
+                    traffic.send(page(baseUrl, next.getAndIncrement()));
+                }
+            });
+        }
+        return traffic;
+    }
+
+    /** {@code n} requests made by {@code request}, {@code concurrency} at a time; returns when all are answered. */
+    static List<Answer> fixed(int n, int concurrency, IntFunction<HttpRequest> request) {
+        try (Traffic traffic = new Traffic()) {
+            AtomicInteger next = new AtomicInteger();
+            for (int c = 0; c < concurrency; c++) {
+                traffic.workers.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        traffic.send(request.apply(i));
+                    }
+                });
+            }
+            return traffic.stop();
+        }
+    }
+
+    static HttpRequest page(String baseUrl, int i) {
+        return HttpRequest.newBuilder(URI.create(baseUrl + "/")).header("Accept", "application/json")
+                .timeout(Duration.ofSeconds(15)).build();
+    }
+
+    private void send(HttpRequest request) {
+        long sent = System.nanoTime();
+        try {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            answers.add(new Answer(sent, response.statusCode(), (System.nanoTime() - sent) / 1000,
+                    response.headers().firstValue("X-Instance-Id").orElse("?"), response.body()));
+        } catch (Exception e) {
+            answers.add(new Answer(sent, 0, (System.nanoTime() - sent) / 1000, "?", e.toString()));
+        }
+    }
+
+    /** Everything answered so far. */
+    List<Answer> answers() {
+        return List.copyOf(answers);
+    }
+
+    /** Stops sending, waits for the requests in flight, and returns every answer. */
+    List<Answer> stop() {
+        running.set(false);
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("requests still in flight 60 s after the load stopped");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return List.copyOf(answers);
+    }
+
+    @Override
+    public void close() {
+        if (running.get()) {
+            stop();
+        }
+    }
+
+    static long ok(List<Answer> answers) {
+        return answers.stream().filter(Answer::ok).count();
+    }
+
+    static List<Answer> failed(List<Answer> answers) {
+        return answers.stream().filter(Predicate.not(Answer::ok)).toList();
+    }
+
+    /** Answers per instance, in name order. */
+    static Map<String, Long> byInstance(List<Answer> answers) {
+        return answers.stream().filter(Answer::ok)
+                .collect(Collectors.groupingBy(Answer::instance, TreeMap::new, Collectors.counting()));
+    }
+
+    static long slowestMillis(List<Answer> answers) {
+        return answers.stream().mapToLong(Answer::micros).max().orElse(0) / 1000;
+    }
+
+    /** A per-instance table for the log, so a person sees the distribution a test asserted. */
+    static String table(String title, Map<String, Long> counts) {
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        StringBuilder out = new StringBuilder("\n" + title + " (" + total + " answers)\n");
+        counts.forEach((instance, n) -> {
+            double share = 100.0 * n / Math.max(1, total);
+            out.append(String.format("  %-12s %6d  %5.1f%%  %s%n", instance, n, share, "#".repeat((int) Math.round(share / 2))));
+        });
+        return out.toString();
+    }
+
+    static String summary(List<Answer> answers) {
+        Map<Integer, Long> statuses = answers.stream()
+                .collect(Collectors.groupingBy(Answer::status, TreeMap::new, Collectors.counting()));
+        return "statuses " + statuses + ", slowest " + slowestMillis(answers) + " ms"
+                + failed(answers).stream().limit(3).map(a -> "\n  e.g. " + a.status() + " " + a.body().strip())
+                .collect(Collectors.joining());
+    }
+}
