@@ -1,0 +1,168 @@
+package dev.hitslb.lb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.lb.Traffic.Answer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Replicas, Redis and PostgreSQL fail for real under steady load through nginx (round_robin). After
+ * every scenario the total in PostgreSQL equals the number of 2xx answers the clients got, to the hit.
+ */
+class FailoverIT {
+    private static final int CONCURRENCY = 8;
+    /** nginx's fail_timeout: how long a failed replica is left out before nginx tries it again. */
+    private static final Duration FAIL_TIMEOUT = Duration.ofSeconds(5);
+    private Stack stack;
+    private long totalBefore;
+
+    @BeforeEach
+    void roundRobinWithEverythingUp() {
+        stack = LbStack.get();
+        LbStack.use(Algorithm.ROUND_ROBIN);
+        LbStack.restoreAll();
+        totalBefore = LbStack.dbTotal();
+    }
+
+    @AfterEach
+    void restore() {
+        LbStack.restoreAll();
+    }
+
+    private void assertExactlyOnce(List<Answer> answers) {
+        // A replica that was paused answers its backlog after nginx gave up on it; give it a moment.
+        LbStack.sleep(Duration.ofMillis(500));
+        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == 2xx answers (%s)", Traffic.summary(answers))
+                .isEqualTo(Traffic.ok(answers));
+    }
+
+    private static void print(String title, List<Answer> answers) {
+        System.out.print(Traffic.table(title, Traffic.byInstance(answers)));
+        System.out.println("  " + Traffic.summary(answers));
+    }
+
+    @Test
+    void a_killed_replica_costs_no_request_and_is_back_in_rotation_within_fail_timeout() {
+        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
+        LbStack.sleep(Duration.ofSeconds(1));
+        stack.kill("hits-2");
+        LbStack.sleep(Duration.ofSeconds(2));
+        stack.start("hits-2");
+        long restarted = System.nanoTime();
+        LbStack.sleep(FAIL_TIMEOUT.plusSeconds(2));
+        List<Answer> answers = traffic.stop();
+        print("SIGKILL hits-2 under load, then start it", answers);
+
+        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        long backAfter = answers.stream().filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted)
+                .mapToLong(a -> a.sentNanos() - restarted).min().orElse(Long.MAX_VALUE);
+        assertThat(Duration.ofNanos(backAfter)).as("hits-2 serves again within fail_timeout + 1 s")
+                .isLessThan(FAIL_TIMEOUT.plusSeconds(1));
+        assertExactlyOnce(answers);
+    }
+
+    @Test
+    void a_hung_replica_costs_no_request_and_no_wait_beyond_the_read_timeout() {
+        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
+        LbStack.sleep(Duration.ofSeconds(1));
+        stack.pause("hits-3");
+        LbStack.sleep(Duration.ofSeconds(4));
+        stack.resume("hits-3");
+        LbStack.sleep(Duration.ofSeconds(1));
+        List<Answer> answers = traffic.stop();
+        print("SIGSTOP hits-3 for 4 s under load", answers);
+
+        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        // proxy_read_timeout (2 s) on the hung replica, then the answer of the next one.
+        assertThat(Traffic.slowestMillis(answers)).as("slowest answer, ms").isLessThan(2_000 + 700);
+        assertExactlyOnce(answers);
+    }
+
+    @Test
+    void a_rolling_restart_costs_no_request() {
+        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
+        for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
+            LbStack.sleep(Duration.ofMillis(500));
+            stack.stop(replica);   // SIGTERM: finish in-flight requests, then exit
+            stack.start(replica);  // returns once /health/ready answers
+        }
+        LbStack.sleep(Duration.ofSeconds(1));
+        List<Answer> answers = traffic.stop();
+        print("rolling restart of hits-1, hits-2, hits-3 under load", answers);
+
+        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertExactlyOnce(answers);
+    }
+
+    @Test
+    void with_every_replica_down_the_backup_answers_and_without_it_nginx_says_so_in_json() throws Exception {
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest page = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/")).header("Accept", "application/json").build();
+        for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
+            stack.kill(replica);
+        }
+        HttpResponse<String> backup = client.send(page, HttpResponse.BodyHandlers.ofString());
+        assertThat(backup.statusCode()).as(backup.body()).isEqualTo(200);
+        assertThat(backup.headers().firstValue("X-Instance-Id")).hasValue("hits-backup");
+
+        stack.kill("hits-backup");
+        HttpResponse<String> none = client.send(page, HttpResponse.BodyHandlers.ofString());
+        assertThat(none.statusCode()).isEqualTo(503);
+        assertThat(none.headers().firstValue("Content-Type")).hasValue("application/json");
+        assertThat(none.body()).contains("\"error\":\"no replica is available", "\"instance\":\"nginx\"");
+        System.out.println("\nevery replica down: hits-backup answered " + backup.body().strip() + "; without it nginx: "
+                + none.statusCode() + " " + none.body().strip());
+        assertThat(LbStack.dbTotal() - totalBefore).as("the backup's page load, once").isEqualTo(1);
+    }
+
+    @Test
+    void redis_killed_under_load_costs_no_request() {
+        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
+        LbStack.sleep(Duration.ofSeconds(1));
+        stack.kill("redis");
+        LbStack.sleep(Duration.ofSeconds(2));
+        stack.start("redis");
+        LbStack.sleep(Duration.ofSeconds(2));
+        List<Answer> answers = traffic.stop();
+        print("SIGKILL Redis under load, then start it", answers);
+
+        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertExactlyOnce(answers);
+    }
+
+    @Test
+    void a_postgres_restart_under_load_gives_quick_503s_only_while_it_is_down() {
+        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
+        LbStack.sleep(Duration.ofSeconds(1));
+        long stopped = System.nanoTime();
+        stack.stop("postgres");
+        LbStack.sleep(Duration.ofSeconds(2));
+        stack.start("postgres");
+        long started = System.nanoTime();
+        // While PostgreSQL was down every replica answered 503, and nginx counts those as failures: it
+        // may answer its own 503 until fail_timeout has passed.
+        LbStack.sleep(FAIL_TIMEOUT.plusSeconds(3));
+        List<Answer> answers = traffic.stop();
+        print("PostgreSQL stopped for 2 s under load", answers);
+
+        assertThat(Traffic.failed(answers)).as("failures are 503s, answered quickly")
+                .allSatisfy(a -> {
+                    assertThat(a.status()).isEqualTo(503);
+                    assertThat(a.micros()).isLessThan(TimeUnit.SECONDS.toMicros(2));
+                });
+        long recovered = started + FAIL_TIMEOUT.plusSeconds(1).toNanos();
+        assertThat(answers.stream().filter(a -> a.sentNanos() < stopped)).allSatisfy(a -> assertThat(a.ok()).isTrue());
+        assertThat(answers.stream().filter(a -> a.sentNanos() > recovered))
+                .as("after PostgreSQL is back (+ fail_timeout)").isNotEmpty().allSatisfy(a -> assertThat(a.ok()).isTrue());
+        assertExactlyOnce(answers);
+    }
+}
