@@ -131,10 +131,7 @@ public final class Stack {
             case "postgres" -> PostgresServer.start(layout.dir(name), layout.postgresPort(), throwaway);
             case "redis" -> RedisServer.start(layout.dir(name), layout.redisPort(), throwaway);
             case "nginx" -> NginxServer.start(layout.dir(name), layout.nginxPort(), throwaway);
-            default -> {
-                launchReplica(name);
-                awaitReplicaReady(name);
-            }
+            default -> awaitReplicaReady(name, launchReplica(name));
         }
         progress(name, "ready in " + millis(t0) + " ms, pid " + pid(name).orElse(-1L));
     }
@@ -226,15 +223,16 @@ public final class Stack {
 
     private void startReplicas(List<String> replicas) {
         long t0 = System.nanoTime();
+        Map<String, LocalProcess> launched = new java.util.LinkedHashMap<>();
         for (String name : replicas) {
             progress(name, "starting on 127.0.0.1:" + layout.port(name));
-            launchReplica(name);
+            launched.put(name, launchReplica(name));
         }
         // They start side by side; each is ready once its /health/ready answers 200.
         List<CompletableFuture<Void>> ready = replicas.stream()
                 .map(name -> CompletableFuture.runAsync(() -> {
-                    awaitReplicaReady(name);
-                    progress(name, "ready in " + millis(t0) + " ms, pid " + pid(name).orElse(-1L));
+                    awaitReplicaReady(name, launched.get(name));
+                    progress(name, "ready in " + millis(t0) + " ms, pid " + launched.get(name).pid());
                 }))
                 .toList();
         try {
@@ -244,7 +242,7 @@ public final class Stack {
         }
     }
 
-    private void launchReplica(String name) {
+    private LocalProcess launchReplica(String name) {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(REPLICA_JVM_OPTIONS);
         command.addAll(List.of("-jar", runningJar().toString()));
@@ -256,7 +254,7 @@ public final class Stack {
                 "DB_USER", PostgresServer.USER,
                 "DB_PASSWORD", PostgresServer.PASSWORD,
                 "REDIS_URL", layout.redisUrl());
-        LocalProcess.start(name, command, env, log(name), throwaway);
+        return LocalProcess.start(name, command, env, log(name), throwaway);
     }
 
     /**
@@ -275,10 +273,15 @@ public final class Stack {
         }
     }
 
-    private void awaitReplicaReady(String name) {
+    /**
+     * Waits for /health/ready, watching the process we hold. (Not {@link #state}: right after start
+     * the new process may not have reached its own working directory yet, which the pid-file check
+     * reads, and it would look down for a moment.)
+     */
+    private void awaitReplicaReady(String name, LocalProcess process) {
         URI ready = URI.create("http://127.0.0.1:" + layout.port(name) + "/health/ready");
         Wait.until(name + " to be ready (log: " + log(name) + ")", READY_TIMEOUT, () -> {
-            if (state(name) == State.DOWN) {
+            if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited at start; the end of " + log(name) + ":\n" + Logs.tail(log(name), 15));
             }
             return status(ready) == 200;

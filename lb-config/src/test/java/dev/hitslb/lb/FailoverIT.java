@@ -52,14 +52,17 @@ class FailoverIT {
 
     @Test
     void a_killed_replica_costs_no_request_and_is_back_in_rotation_within_fail_timeout() {
-        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
-        LbStack.sleep(Duration.ofSeconds(1));
-        stack.kill("hits-2");
-        LbStack.sleep(Duration.ofSeconds(2));
-        stack.start("hits-2");
-        long restarted = System.nanoTime();
-        LbStack.sleep(FAIL_TIMEOUT.plusSeconds(2));
-        List<Answer> answers = traffic.stop();
+        List<Answer> answers;
+        long restarted;
+        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            stack.kill("hits-2");
+            LbStack.sleep(Duration.ofSeconds(2));
+            stack.start("hits-2");
+            restarted = System.nanoTime();
+            LbStack.sleep(FAIL_TIMEOUT.plusSeconds(2));
+            answers = traffic.stop();
+        }
         print("SIGKILL hits-2 under load, then start it", answers);
 
         assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
@@ -72,13 +75,15 @@ class FailoverIT {
 
     @Test
     void a_hung_replica_costs_no_request_and_no_wait_beyond_the_read_timeout() {
-        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
-        LbStack.sleep(Duration.ofSeconds(1));
-        stack.pause("hits-3");
-        LbStack.sleep(Duration.ofSeconds(4));
-        stack.resume("hits-3");
-        LbStack.sleep(Duration.ofSeconds(1));
-        List<Answer> answers = traffic.stop();
+        List<Answer> answers;
+        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            stack.pause("hits-3");
+            LbStack.sleep(Duration.ofSeconds(4));
+            stack.resume("hits-3");
+            LbStack.sleep(Duration.ofSeconds(1));
+            answers = traffic.stop();
+        }
         print("SIGSTOP hits-3 for 4 s under load", answers);
 
         assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
@@ -89,14 +94,16 @@ class FailoverIT {
 
     @Test
     void a_rolling_restart_costs_no_request() {
-        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
-        for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
+        List<Answer> answers;
+        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+            for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
             LbStack.sleep(Duration.ofMillis(500));
             stack.stop(replica);   // SIGTERM: finish in-flight requests, then exit
             stack.start(replica);  // returns once /health/ready answers
+            }
+            LbStack.sleep(Duration.ofSeconds(1));
+            answers = traffic.stop();
         }
-        LbStack.sleep(Duration.ofSeconds(1));
-        List<Answer> answers = traffic.stop();
         print("rolling restart of hits-1, hits-2, hits-3 under load", answers);
 
         assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
@@ -126,13 +133,15 @@ class FailoverIT {
 
     @Test
     void redis_killed_under_load_costs_no_request() {
-        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
-        LbStack.sleep(Duration.ofSeconds(1));
-        stack.kill("redis");
-        LbStack.sleep(Duration.ofSeconds(2));
-        stack.start("redis");
-        LbStack.sleep(Duration.ofSeconds(2));
-        List<Answer> answers = traffic.stop();
+        List<Answer> answers;
+        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            stack.kill("redis");
+            LbStack.sleep(Duration.ofSeconds(2));
+            stack.start("redis");
+            LbStack.sleep(Duration.ofSeconds(2));
+            answers = traffic.stop();
+        }
         print("SIGKILL Redis under load, then start it", answers);
 
         assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
@@ -141,17 +150,21 @@ class FailoverIT {
 
     @Test
     void a_postgres_restart_under_load_gives_quick_503s_only_while_it_is_down() {
-        Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY);
-        LbStack.sleep(Duration.ofSeconds(1));
-        long stopped = System.nanoTime();
-        stack.stop("postgres");
-        LbStack.sleep(Duration.ofSeconds(2));
-        stack.start("postgres");
-        long started = System.nanoTime();
-        // While PostgreSQL was down every replica answered 503, and nginx counts those as failures: it
-        // may answer its own 503 until fail_timeout has passed.
-        LbStack.sleep(FAIL_TIMEOUT.plusSeconds(3));
-        List<Answer> answers = traffic.stop();
+        List<Answer> answers;
+        long stopped;
+        long started;
+        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            stopped = System.nanoTime();
+            stack.stop("postgres");
+            LbStack.sleep(Duration.ofSeconds(2));
+            stack.start("postgres");
+            started = System.nanoTime();
+            // While PostgreSQL was down every replica answered 503, and nginx counts those as failures: it
+            // may answer its own 503 until fail_timeout has passed.
+            LbStack.sleep(FAIL_TIMEOUT.plusSeconds(3));
+            answers = traffic.stop();
+        }
         print("PostgreSQL stopped for 2 s under load", answers);
 
         assertThat(Traffic.failed(answers)).as("failures are 503s, answered quickly")
