@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.stream.Stream;
 
 /**
  * The whole topology on this machine: PostgreSQL, Redis, the hits replicas and nginx, each a real
@@ -146,7 +145,7 @@ public final class Stack {
             case "nginx" -> "QUIT";
             default -> "TERM";
         };
-        signalTree(process, "CONT"); // a paused process must run to act on the signal
+        Signals.sendToTree(process, "CONT"); // a paused process must run to act on the signal
         Signals.send(process.pid(), signal);
         if (!awaitExit(process, Duration.ofSeconds(30))) {
             progress(name, "still running 30 s after SIG" + signal + ": SIGKILL");
@@ -157,7 +156,7 @@ public final class Stack {
     /** SIGKILL: a crash. PostgreSQL and nginx lose their child processes with it. */
     public void kill(String name) {
         ProcessHandle process = requireRunning(name);
-        signalTree(process, "KILL");
+        Signals.sendToTree(process, "KILL");
         awaitExit(process, Duration.ofSeconds(10));
         // PostgreSQL's backends and nginx's workers exit once they notice; then the port is free again.
         Ports.awaitClosed(layout.port(name), Duration.ofSeconds(10));
@@ -165,12 +164,12 @@ public final class Stack {
 
     /** SIGSTOP on the process and its children: a hang. It keeps its connections and answers nothing. */
     public void pause(String name) {
-        signalTree(requireRunning(name), "STOP");
+        Signals.sendToTree(requireRunning(name), "STOP");
     }
 
     /** SIGCONT: back from a pause. */
     public void resume(String name) {
-        signalTree(requireRunning(name), "CONT");
+        Signals.sendToTree(requireRunning(name), "CONT");
     }
 
     /** Stops every process of the stack that is running, nginx first, PostgreSQL last. */
@@ -214,7 +213,10 @@ public final class Stack {
         return layout.dir("nginx").resolve("logs/access.log");
     }
 
-    /** Serves {@code upstream} from now on: writes it, checks it with nginx -t, and reloads nginx. */
+    /**
+     * Serves {@code upstream} from now on: writes it, checks it with nginx -t (a refused config throws
+     * and the running one stays), and reloads nginx (SIGHUP: new workers take it, old ones finish).
+     */
     public void reloadNginx(String upstream) {
         writeNginxConfig(NginxConfig.main(Target.LOCAL, layout.topology(), layout.nginxPort()), upstream);
         NginxServer.check(layout.dir("nginx"));
@@ -333,13 +335,6 @@ public final class Stack {
             }
         } catch (RuntimeException e) {
             out.println(name + ": could not stop: " + e.getMessage());
-        }
-    }
-
-    private static void signalTree(ProcessHandle process, String signal) {
-        Signals.send(process.pid(), signal);
-        try (Stream<ProcessHandle> children = process.descendants()) {
-            children.forEach(child -> Signals.send(child.pid(), signal));
         }
     }
 

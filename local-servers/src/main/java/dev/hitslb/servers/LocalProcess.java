@@ -87,13 +87,9 @@ public final class LocalProcess {
         Signals.send(pid(), signal);
     }
 
-    /**
-     * Sends a signal to this process and every process it started (PostgreSQL serves each connection
-     * from a child process, so a hung server means every one of them stopped).
-     */
+    /** Sends a signal to this process and every process it started ({@link Signals#sendToTree}). */
     public void signalTree(String signal) {
-        signal(signal);
-        process.descendants().forEach(child -> Signals.send(child.pid(), signal));
+        Signals.sendToTree(process.toHandle(), signal);
     }
 
     /** Waits for the process to exit; false when {@code timeout} passed first. */

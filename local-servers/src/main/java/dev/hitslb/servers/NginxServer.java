@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * A real nginx run from the local binary with every path inside one prefix folder:
  * {@code nginx -p PREFIX -c PREFIX/nginx.conf -g 'daemon off;'}. The caller writes the config
- * (lb-config renders it); this class checks it with {@code nginx -t}, starts, reloads and stops it.
+ * (lb-config renders it); this class checks it with {@code nginx -t}, starts and stops it.
  */
 public final class NginxServer implements ServerControl {
     public static final String CONFIG = "nginx.conf";
@@ -96,15 +96,6 @@ public final class NginxServer implements ServerControl {
             }
             return Ports.accepts(port);
         });
-    }
-
-    /**
-     * Checks the (changed) config, then tells nginx to load it (SIGHUP): new workers take it, old ones
-     * finish their requests. A refused config leaves the running one in place and throws.
-     */
-    public void reload() {
-        check(prefix);
-        process.signal("HUP");
     }
 
     /** Graceful: SIGQUIT lets workers finish their requests; SIGKILL after 10 s. */

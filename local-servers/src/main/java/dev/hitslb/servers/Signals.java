@@ -22,4 +22,15 @@ public final class Signals {
             return false;
         }
     }
+
+    /**
+     * Sends {@code signal} to {@code process} and every process it started (PostgreSQL serves each
+     * connection from a child, nginx from its workers: a hang or a crash means all of them).
+     */
+    public static void sendToTree(ProcessHandle process, String signal) {
+        send(process.pid(), signal);
+        try (java.util.stream.Stream<ProcessHandle> children = process.descendants()) {
+            children.forEach(child -> send(child.pid(), signal));
+        }
+    }
 }
