@@ -76,8 +76,12 @@ class DistributionIT {
     @Test
     void random_two_least_conn_gives_each_replica_a_third_to_within_five_points() {
         LbStack.use(Algorithm.RANDOM);
-        Map<String, Long> counts = Traffic.byInstance(Traffic.fixed(3000, 8, i -> Traffic.page(LbStack.baseUrl(), i)));
-        System.out.print(Traffic.table("random two least_conn, 8 concurrent", counts));
+        // One request at a time: the two random picks always tie on requests in flight, so this measures
+        // the random part. (Under concurrency the least_conn part steers away from a replica that is
+        // momentarily slower, e.g. one whose JIT is still cold: CI once saw 26.6% that way. The
+        // least_conn test covers that behaviour.)
+        Map<String, Long> counts = distribution(3000, i -> page);
+        System.out.print(Traffic.table("random two least_conn, one request at a time", counts));
         REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isCloseTo(100.0 / 3, within(5.0)));
     }
 
