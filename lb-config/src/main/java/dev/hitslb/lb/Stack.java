@@ -73,7 +73,7 @@ public final class Stack {
      * nginx would refuse. When a process fails to start, the ones started here are stopped again.
      */
     public void up() {
-        List<String> running = layout.names().stream().filter(n -> state(n) != State.DOWN).toList();
+        List<String> running = running();
         if (!running.isEmpty()) {
             throw new IllegalStateException("the stack is already running (" + String.join(", ", running)
                     + "): see ./stack status, or ./stack down first");
@@ -181,6 +181,11 @@ public final class Stack {
                 progress(name, "stopped in " + millis(t0) + " ms");
             }
         }
+    }
+
+    /** The processes of this stack that are running or paused. */
+    public List<String> running() {
+        return layout.names().stream().filter(n -> state(n) != State.DOWN).toList();
     }
 
     public State state(String name) {

@@ -1,10 +1,7 @@
 package dev.hitslb.lb;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
+import dev.hitslb.servers.Logs;
 import java.nio.file.Path;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,9 +35,9 @@ public final class StackCommand {
                    description = "nginx's port; hits-i gets PORT+i, hits-backup PORT+10, PostgreSQL PORT+20, Redis PORT+21. Default: ${DEFAULT-VALUE}")
            int port) {
         StackLayout layout = StackLayout.standard(home, Algorithm.fromId(algorithm), replicas, port, jar);
+        // The last stack may have had other replicas or ports than this one: ask it, not the new layout.
         StackLayout.load(home).ifPresent(previous -> {
-            Stack old = new Stack(previous, false, System.out);
-            if (previous.names().stream().anyMatch(n -> old.state(n) != Stack.State.DOWN)) {
+            if (!new Stack(previous, false, System.out).running().isEmpty()) {
                 throw new IllegalStateException("the stack is already running (" + previous.algorithm() + " on "
                         + previous.url() + "): ./stack status shows it, ./stack down stops it");
             }
@@ -110,12 +107,7 @@ public final class StackCommand {
              @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Default: ${DEFAULT-VALUE}") int lines) {
         Stack stack = current();
         Path log = stack.log(name);
-        try {
-            List<String> all = Files.exists(log) ? Files.readAllLines(log) : List.of();
-            all.subList(Math.max(0, all.size() - lines), all.size()).forEach(System.out::println);
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + log, e);
-        }
+        System.out.println(Logs.tail(log, lines));
         System.out.println("(" + log + "; follow it with tail -f"
                 + (name.equals("nginx") ? ", requests are in " + stack.accessLog() : "") + ")");
         return 0;
