@@ -33,6 +33,9 @@ final class HitCounter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HitCounter.class);
     private static final int MAX_BATCH = 1_000;
     private static final int DEADLOCK_RETRIES = 3;
+    private static final Duration LINGER = Duration.ofMillis(2);
+    /** A batch this big goes at once: waiting longer saves little more. */
+    private static final int FULL_ENOUGH = 64;
     static final String IN_DOUBT = "the database did not confirm in time; the hit may have been counted,"
             + " and a retry with the same X-Request-Id is never counted twice";
 
@@ -62,7 +65,8 @@ final class HitCounter implements AutoCloseable {
         if (closed) {
             throw new DatabaseUnavailableException("the service is shutting down");
         }
-        Pending pending = new Pending(requestId, System.nanoTime() + timeout.toNanos());
+        long now = System.nanoTime();
+        Pending pending = new Pending(requestId, now, now + timeout.toNanos());
         queue.add(pending);
         try {
             return pending.result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -106,7 +110,7 @@ final class HitCounter implements AutoCloseable {
                     continue;
                 }
                 batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                gather(first, batch);
                 writeBatch(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -117,6 +121,23 @@ final class HitCounter implements AutoCloseable {
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * Lets a batch fill for up to {@code LINGER} after its first request arrived (PostgreSQL's
+     * commit_delay, done where the hits queue up). A commit costs PostgreSQL and this writer about the
+     * same CPU for one hit or a hundred; with a disk that syncs in 0.1 ms, batches were 5-6 hits and
+     * PostgreSQL spent 54 us of CPU per hit; waiting up to 3 ms made them 13 and took that to 30 us,
+     * for 21 % more page loads a second (bench/, 3 replicas behind nginx). 2 ms keeps most of that
+     * and adds less latency: under light load a hit waits at most LINGER longer.
+     */
+    private void gather(Pending first, List<Pending> batch) throws InterruptedException {
+        queue.drainTo(batch, MAX_BATCH - batch.size());
+        long wait = first.arrived + LINGER.toNanos() - System.nanoTime();
+        if (wait > 0 && batch.size() < FULL_ENOUGH) {
+            TimeUnit.NANOSECONDS.sleep(wait);
+            queue.drainTo(batch, MAX_BATCH - batch.size());
         }
     }
 
@@ -228,12 +249,14 @@ final class HitCounter implements AutoCloseable {
         private static final int ABANDONED = 2;
 
         final String requestId;
+        final long arrived;
         final long deadline;
         final CompletableFuture<Long> result = new CompletableFuture<>();
         private final AtomicInteger state = new AtomicInteger(WAITING);
 
-        Pending(String requestId, long deadline) {
+        Pending(String requestId, long arrived, long deadline) {
             this.requestId = requestId;
+            this.arrived = arrived;
             this.deadline = deadline;
         }
 
