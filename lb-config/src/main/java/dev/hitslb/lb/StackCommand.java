@@ -113,6 +113,22 @@ public final class StackCommand {
         return 0;
     }
 
+    @Command(name = "bench", description = {"The performance goals of design.md, measured in one run (bench/run calls this).",
+            "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
+    int bench(@Option(names = "--port", paramLabel = "PORT", defaultValue = "19080",
+                      description = "nginx's port, as for up; the ceiling's nginx uses PORT+30..PORT+33. Default: ${DEFAULT-VALUE}") int port,
+              @Option(names = "--connections", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}") int connections,
+              @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}") int warmup,
+              @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}") int duration,
+              @Option(names = "--check-requests", paramLabel = "N", defaultValue = "20000",
+                      description = "requests of the exactly-once check. Default: ${DEFAULT-VALUE}") int checkRequests) throws java.io.IOException {
+        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections) {
+            throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, and --check-requests >= --connections");
+        }
+        return new Bench(new Bench.Options(Path.of("bench", "out", "results.md"), jar, port, connections,
+                java.time.Duration.ofSeconds(warmup), java.time.Duration.ofSeconds(duration), checkRequests), System.out).run();
+    }
+
     private Stack current() {
         StackLayout layout = StackLayout.load(home).orElseThrow(
                 () -> new IllegalStateException("no stack in " + home + ": start one with ./stack up"));

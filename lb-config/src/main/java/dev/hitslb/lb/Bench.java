@@ -1,0 +1,341 @@
+package dev.hitslb.lb;
+
+import dev.hitslb.servers.Binaries;
+import dev.hitslb.servers.NginxServer;
+import dev.hitslb.servers.PostgresServer;
+import dev.hitslb.servers.ThrowawayDirs;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * {@code bench/run}: the numbers of design.md, measured in one run on this machine (loopback only):
+ * <ol type="a">
+ *   <li>the proxy ceiling: the same nginx binary and config proxying to an upstream that only returns 200,</li>
+ *   <li>one replica, directly,</li>
+ *   <li>three replicas behind nginx, round_robin, with durable PostgreSQL commits,</li>
+ * </ol>
+ * each with wrk at a fixed number of connections for a fixed time after a warm-up. Then time to ready,
+ * resident memory per replica under load, and exactly once: a fixed-count hey run through nginx whose
+ * 2xx count must equal what PostgreSQL's total grew by. (wrk stops on a deadline and drops the
+ * requests still in flight, so its own 2xx count cannot be held against the total.)
+ */
+final class Bench {
+    static final double GOAL_RATIO = 0.35;
+    static final double AIM_RATIO = 0.50;
+    static final double GOAL_P99_MS = 15;
+    static final long GOAL_RSS_MIB = 256;
+    static final Duration GOAL_READY = Duration.ofSeconds(2);
+    private static final int CEILING_OFFSET = 30;
+    private static final Path WRK_REPORT = Path.of("bench", "wrk-report.lua");
+    private static final Pattern WRK_LINE = Pattern.compile("^BENCH (.*)$", Pattern.MULTILINE);
+    private static final Pattern HEY_STATUS = Pattern.compile("\\[(\\d{3})]\\s+(\\d+) responses");
+
+    record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests) {
+    }
+
+    /** One wrk run. */
+    record Load(String label, double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors) {
+    }
+
+    /** One line of the verdict table. */
+    record Check(String what, String goal, String measured, boolean passed) {
+    }
+
+    private final Options options;
+    private final PrintStream out;
+
+    Bench(Options options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+    }
+
+    /** Runs everything, prints the report and writes it to {@code results}; 0 when every goal is met. */
+    int run() throws IOException {
+        for (String tool : List.of("wrk", "hey", "psql")) {
+            Binaries.require(tool);
+        }
+        if (!Files.isRegularFile(WRK_REPORT)) {
+            throw new IllegalStateException(WRK_REPORT + " is missing: run the bench from the repository's root (bench/run does)");
+        }
+        // A new, empty stack each run (the request-id table's size changes what a commit costs); its
+        // processes end with this JVM.
+        Path home = ThrowawayDirs.create("bench");
+        StackLayout layout = StackLayout.standard(home, Algorithm.ROUND_ROBIN, 3, options.port(), options.jar());
+        Stack stack = new Stack(layout, true, out);
+        step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in " + home);
+        stack.up();
+        try {
+            return measure(stack, layout);
+        } finally {
+            step("Stopping the stack");
+            stack.down();
+        }
+    }
+
+    private int measure(Stack stack, StackLayout layout) throws IOException {
+        List<String> replicas = layout.topology().replicas().stream().map(Replica::name).toList();
+        step("Time to ready: each replica stopped and started again, one at a time");
+        Map<String, Duration> ready = new LinkedHashMap<>();
+        for (String name : replicas) {
+            stack.stop(name);
+            ready.put(name, stack.start(name));
+        }
+
+        Load ceiling;
+        int ceilingPort = options.port() + CEILING_OFFSET;
+        try (NginxServer proxy = startCeiling(layout.home().resolve("ceiling"), ceilingPort)) {
+            ceiling = wrk("(a) proxy ceiling: nginx, same config, to an upstream that returns 200", "http://127.0.0.1:" + ceilingPort + "/");
+        }
+        Load direct = wrk("(b) one replica (hits-1), directly", "http://127.0.0.1:" + layout.port("hits-1") + "/");
+
+        Map<String, Long> rss = new ConcurrentHashMap<>();
+        Load balanced;
+        try (RssSampler ignored = new RssSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> stack.pid(n).orElseThrow())), rss)) {
+            balanced = wrk("(c) 3 replicas behind nginx, round_robin", layout.url());
+        }
+
+        step("Exactly once: hey -n " + checkRequests() + " -c " + options.connections() + " through nginx");
+        long before = dbTotal(layout);
+        Map<Integer, Long> statuses = hey(layout.url(), checkRequests());
+        long after = dbTotal(layout);
+        long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
+
+        List<Check> checks = checks(ceiling, balanced, rss, ready, statuses, ok, after - before);
+        String report = report(layout, List.of(ceiling, direct, balanced), checks);
+        out.println();
+        out.println(report);
+        Files.createDirectories(options.results().toAbsolutePath().getParent());
+        Files.writeString(options.results(), report);
+        out.println("(also in " + options.results() + ")");
+        return checks.stream().allMatch(Check::passed) ? 0 : 1;
+    }
+
+    private List<Check> checks(Load ceiling, Load balanced, Map<String, Long> rss, Map<String, Duration> ready,
+                               Map<Integer, Long> statuses, long ok, long counted) {
+        double ratio = balanced.requestsPerSecond() / ceiling.requestsPerSecond();
+        long maxRss = rss.values().stream().mapToLong(Long::longValue).max().orElse(0);
+        Duration slowest = ready.values().stream().max(Duration::compareTo).orElseThrow();
+        long sent = checkRequests();
+        return List.of(
+                new Check("(c) / (a)", String.format(Locale.ROOT, "≥ %.0f %% (aim %.0f %%)", GOAL_RATIO * 100, AIM_RATIO * 100),
+                        String.format(Locale.ROOT, "%.1f %%", ratio * 100), ratio >= GOAL_RATIO),
+                new Check("p99 of (c)", "< " + (int) GOAL_P99_MS + " ms", ms(balanced.p99Ms()), balanced.p99Ms() < GOAL_P99_MS),
+                new Check("errors in (c)", "0", Long.toString(balanced.errors()), balanced.errors() == 0),
+                new Check("resident memory per replica under load", "≤ " + GOAL_RSS_MIB + " MiB",
+                        rss.entrySet().stream().sorted(Map.Entry.comparingByKey())
+                                .map(e -> e.getKey() + " " + e.getValue() + " MiB").collect(Collectors.joining(", ")),
+                        !rss.isEmpty() && maxRss <= GOAL_RSS_MIB),
+                new Check("time to ready (start to /health/ready)", "≤ " + GOAL_READY.toSeconds() + " s",
+                        ready.entrySet().stream().map(e -> e.getKey() + " " + seconds(e.getValue()))
+                                .collect(Collectors.joining(", ")), slowest.compareTo(GOAL_READY) <= 0),
+                new Check("exactly once: PostgreSQL total grew by the 2xx count", "equal, every request 2xx",
+                        "hey " + sent + " requests: " + statuses + "; total +" + counted,
+                        counted == ok && ok == sent));
+    }
+
+    private String report(StackLayout layout, List<Load> loads, List<Check> checks) {
+        StringBuilder md = new StringBuilder();
+        md.append("## hits-lb bench, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+                .append("\n\n");
+        md.append("Machine: ").append(machine()).append(". nginx ").append(NginxVersion.parse(NginxServer.version()))
+                .append(", PostgreSQL ").append(psql(layout, "SHOW server_version"))
+                .append(" (fsync ").append(psql(layout, "SHOW fsync"))
+                .append(", synchronous_commit ").append(psql(layout, "SHOW synchronous_commit"))
+                .append("), Java ").append(Runtime.version().feature()).append(".\n");
+        md.append(String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL.%n%n",
+                options.connections(), options.duration().toSeconds(), options.warmup().toSeconds()));
+        md.append("| run | req/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n");
+        for (Load load : loads) {
+            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %d |%n", load.label(), load.requestsPerSecond(),
+                    ms(load.p50Ms()), ms(load.p99Ms()), load.errors()));
+        }
+        md.append("\n| check | goal | measured | |\n|---|---|---|---|\n");
+        for (Check check : checks) {
+            md.append("| ").append(check.what()).append(" | ").append(check.goal()).append(" | ").append(check.measured())
+                    .append(" | ").append(check.passed() ? "pass" : "**FAIL**").append(" |\n");
+        }
+        return md.toString();
+    }
+
+    /**
+     * The ceiling: nginx.conf exactly as the stack renders it, and an upstream block of three servers
+     * that the same nginx answers itself with a fixed 200 (no replica, no database).
+     */
+    private NginxServer startCeiling(Path prefix, int port) throws IOException {
+        List<Integer> trivialPorts = List.of(port + 1, port + 2, port + 3);
+        Topology trivial = Topology.local(trivialPorts, Optional.empty());
+        StringBuilder upstream = new StringBuilder(
+                NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
+        upstream.append("\n# bench: the trivial upstream, answered by this nginx itself.\n");
+        for (int trivialPort : trivialPorts) {
+            upstream.append("server {\n    listen 127.0.0.1:").append(trivialPort).append(";\n    access_log off;\n")
+                    .append("    location / {\n        default_type application/json;\n")
+                    .append("        return 200 '{\"instance\":\"trivial\",\"hits\":0}\\n';\n    }\n}\n");
+        }
+        Files.createDirectories(prefix);
+        Files.writeString(prefix.resolve(NginxServer.CONFIG), NginxConfig.main(Target.LOCAL, trivial, port));
+        Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream.toString());
+        NginxServer.check(prefix);
+        return NginxServer.start(prefix, port, true);
+    }
+
+    private Load wrk(String label, String url) {
+        step(label + ": " + url);
+        progress("warm-up " + options.warmup().toSeconds() + " s");
+        capture(wrkCommand(url, options.warmup()));
+        progress("measuring " + options.duration().toSeconds() + " s");
+        String output = capture(wrkCommand(url, options.duration()));
+        Matcher line = WRK_LINE.matcher(output);
+        if (!line.find()) {
+            throw new IllegalStateException("wrk printed no BENCH line (" + WRK_REPORT + "):\n" + output);
+        }
+        Map<String, Long> v = new HashMap<>();
+        for (String pair : line.group(1).trim().split(" ")) {
+            String[] kv = pair.split("=");
+            v.put(kv[0], Long.parseLong(kv[1]));
+        }
+        long errors = v.get("status_errors") + v.get("connect_errors") + v.get("read_errors") + v.get("write_errors") + v.get("timeouts");
+        Load load = new Load(label, v.get("requests") * 1e6 / v.get("duration_us"), v.get("p50_us") / 1000.0,
+                v.get("p99_us") / 1000.0, v.get("requests"), errors);
+        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors", load.requestsPerSecond(),
+                ms(load.p50Ms()), ms(load.p99Ms()), errors));
+        return load;
+    }
+
+    private List<String> wrkCommand(String url, Duration duration) {
+        return List.of(Binaries.require("wrk").toString(), "-t2", "-c" + options.connections(), "-d" + duration.toSeconds() + "s",
+                "--latency", "-s", WRK_REPORT.toString(), url);
+    }
+
+    /** hey sends n / c requests on each of its c connections: ask for a multiple of c, so all are sent. */
+    private int checkRequests() {
+        return options.checkRequests() / options.connections() * options.connections();
+    }
+
+    private Map<Integer, Long> hey(String url, int requests) {
+        String output = capture(List.of(Binaries.require("hey").toString(), "-n", Integer.toString(requests),
+                "-c", Integer.toString(options.connections()), "-H", "Accept: application/json", url));
+        Map<Integer, Long> statuses = new java.util.TreeMap<>();
+        Matcher m = HEY_STATUS.matcher(output);
+        while (m.find()) {
+            statuses.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
+        }
+        progress("statuses " + statuses);
+        return statuses;
+    }
+
+    private static long dbTotal(StackLayout layout) {
+        return Long.parseLong(psql(layout, "SELECT hits FROM hit_counter WHERE id = 1"));
+    }
+
+    private static String psql(StackLayout layout, String sql) {
+        return capture(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.port("postgres")),
+                "-U", PostgresServer.USER, "-d", PostgresServer.DATABASE, "-Atc", sql),
+                Map.of("PGPASSWORD", PostgresServer.PASSWORD)).strip();
+    }
+
+    private static String capture(List<String> command) {
+        return capture(command, Map.of());
+    }
+
+    /** Runs a command to its end and returns its output; a failure says which command and why. */
+    private static String capture(List<String> command, Map<String, String> env) {
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(env);
+            Process process = builder.start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (process.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n" + output);
+            }
+            return output;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not run " + command.getFirst(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command.getFirst(), e);
+        }
+    }
+
+    private static String machine() {
+        String model = read(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+        long memKiB = read(Path.of("/proc/meminfo")).lines().filter(l -> l.startsWith("MemTotal:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
+        return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), " + Math.round(memKiB / 1024.0 / 1024.0) + " GiB";
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String ms(double ms) {
+        return String.format(Locale.ROOT, ms < 10 ? "%.2f ms" : "%.1f ms", ms);
+    }
+
+    private static String seconds(Duration d) {
+        return String.format(Locale.ROOT, "%.2f s", d.toMillis() / 1000.0);
+    }
+
+    private void step(String message) {
+        out.println("==> " + message);
+    }
+
+    private void progress(String message) {
+        out.println("    " + message);
+    }
+
+    /** The highest resident memory (VmRSS) of each replica, sampled every 250 ms while it runs. */
+    private static final class RssSampler implements AutoCloseable {
+        private final Thread thread;
+
+        RssSampler(Map<String, Long> pids, Map<String, Long> highestMiB) {
+            thread = Thread.ofPlatform().daemon().name("rss-sampler").start(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    pids.forEach((name, pid) -> rssMiB(pid).ifPresent(mib -> highestMiB.merge(name, mib, Math::max)));
+                    try {
+                        Thread.sleep(250);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private static Optional<Long> rssMiB(long pid) {
+            return read(Path.of("/proc", Long.toString(pid), "status")).lines().filter(l -> l.startsWith("VmRSS:"))
+                    .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst();
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
