@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# k6/smoke.sh: a short run of every k6 script against a throwaway ./stack, thresholds enforced (CI runs
+# it; so can you). Each must pass, and distribution.js must fail, naming hits-2, once hits-2 is stopped:
+# a check that cannot fail proves nothing. Needs k6 on PATH (or K6=/path/to/k6). About 1.5 minutes.
+# PORT (28080) picks the stack's ports as for ./stack up --port; its state goes to a temporary folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+k6="${K6:-k6}"
+command -v "$k6" >/dev/null || { echo "smoke.sh: k6 not found; see the README, 'Load testing'" >&2; exit 1; }
+port="${PORT:-28080}"
+export HITS_STACK_HOME="$(mktemp -d)" BASE_URL="http://127.0.0.1:$port" K6="$k6"
+trap './stack down >/dev/null 2>&1 || true; rm -rf "$HITS_STACK_HOME"' EXIT
+mkdir -p k6/out
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "round_robin: distribution, then failover (kill and start hits-2 mid-load)"
+./stack up --port "$port"
+"$k6" run -q -e ITERATIONS=900 k6/distribution.js
+ITERATIONS=8000 KILL_AFTER=3 DOWN_FOR=3 k6/failover.sh stack 2>&1 | grep -v -E '^(running|failover +\[)'
+
+step "distribution with hits-2 stopped: must fail (exit 99) and name hits-2"
+./stack stop hits-2
+set +e
+output="$("$k6" run -q -e ITERATIONS=300 k6/distribution.js 2>&1)"
+status=$?
+set -e
+echo "$output" | grep -E 'hits-2|verdict'
+if [ "$status" -ne 99 ] || ! echo "$output" | grep -q 'hits-2 .*FAIL: starved'; then
+    echo "smoke.sh: expected exit 99 naming hits-2 as starved, got exit $status" >&2
+    exit 1
+fi
+./stack down
+
+step "hash: affinity by X-Client-Id"
+./stack up --port "$port" --algorithm hash
+"$k6" run -q -e ALGORITHM=hash k6/affinity.js
+./stack down
+
+step "ip_hash: affinity by source address (40 clients, each from its own 127.0.N.1)"
+./stack up --port "$port" --algorithm ip_hash
+"$k6" run -q -e ALGORITHM=ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)" k6/affinity.js
+echo
+echo "k6 smoke: every script passed, and a starved replica failed the distribution run."
