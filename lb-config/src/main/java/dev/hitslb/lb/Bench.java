@@ -1,12 +1,12 @@
 package dev.hitslb.lb;
 
 import dev.hitslb.servers.Binaries;
+import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.ThrowawayDirs;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -246,32 +246,14 @@ final class Bench {
     }
 
     private static String psql(StackLayout layout, String sql) {
-        return capture(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.port("postgres")),
+        return Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.port("postgres")),
                 "-U", PostgresServer.USER, "-d", PostgresServer.DATABASE, "-Atc", sql),
-                Map.of("PGPASSWORD", PostgresServer.PASSWORD)).strip();
+                Map.of("PGPASSWORD", PostgresServer.PASSWORD), Duration.ofSeconds(10)).strip();
     }
 
-    private static String capture(List<String> command) {
-        return capture(command, Map.of());
-    }
-
-    /** Runs a command to its end and returns its output; a failure says which command and why. */
-    private static String capture(List<String> command, Map<String, String> env) {
-        try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(env);
-            Process process = builder.start();
-            String output = new String(process.getInputStream().readAllBytes());
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + " failed (exit " + process.exitValue() + "):\n" + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not run " + command.getFirst(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while running " + command.getFirst(), e);
-        }
+    /** A load tool's output: it runs for its set time, so allow that and a margin. */
+    private String capture(List<String> command) {
+        return Commands.run(command, Map.of(), options.warmup().plus(options.duration()).plusSeconds(60));
     }
 
     private static String machine() {

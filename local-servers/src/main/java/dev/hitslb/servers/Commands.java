@@ -5,26 +5,32 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** Runs a short command to completion and fails with its output when it does not succeed. */
-final class Commands {
+/** Runs a command to completion and fails with its output when it does not succeed. */
+public final class Commands {
     private Commands() {
     }
 
     /** The command's combined output; throws with that output on a non-zero exit or after 60 s. */
     static String run(List<String> command, Map<String, String> env) {
+        return run(command, env, Duration.ofSeconds(60));
+    }
+
+    /** The command's combined output; throws with that output on a non-zero exit or after {@code timeout}. */
+    public static String run(List<String> command, Map<String, String> env, Duration timeout) {
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
             builder.environment().putAll(env);
             Process process = builder.start();
             process.getOutputStream().close();
             byte[] out = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("timed out: " + String.join(" ", command));
             }
