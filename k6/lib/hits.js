@@ -81,6 +81,11 @@ export function perInstanceThresholds(minimum) {
     return thresholds;
 }
 
+/** Thresholds that only keep each instance's count for the report (affinity, failover). */
+export function countsFor(instances) {
+    return perInstanceThresholds(Object.fromEntries(instances.map((instance) => [instance, 0])));
+}
+
 /** Per-instance counts from the summary data, expected instances first, then any other that answered. */
 function instanceRows(data, instances) {
     const rows = instances.map((instance) => {
