@@ -13,11 +13,13 @@ final class HitsHandler {
     private final String instanceId;
     private final HitCounter counter;
     private final Totals totals;
+    private final HitsPage page;
 
     HitsHandler(String instanceId, HitCounter counter, Totals totals) {
         this.instanceId = instanceId;
         this.counter = counter;
         this.totals = totals;
+        this.page = new HitsPage(instanceId);
     }
 
     /** The JSON body of GET / and GET /api/hits. */
@@ -30,7 +32,7 @@ final class HitsHandler {
         if (wantsJson(ctx.header(HttpHeader.ACCEPT.asString()))) {
             ctx.json(new Hits(instanceId, total));
         } else {
-            ctx.html(HitsPage.render(instanceId, total));
+            ctx.html(page.render(total));
         }
     }
 
