@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,8 +32,12 @@ import java.util.stream.Collectors;
  *   <li>the proxy ceiling: the same nginx binary and config proxying to an upstream that only returns 200,</li>
  *   <li>one replica, directly,</li>
  *   <li>three replicas behind nginx, round_robin, with durable PostgreSQL commits,</li>
+ *   <li>the same three replicas behind nginx answering GET /health/live, which counts nothing: the
+ *       most that (c) could reach with this request path if counting cost nothing,</li>
  * </ol>
- * each with wrk at a fixed number of connections for a fixed time after a warm-up. Then time to ready,
+ * each with wrk at a fixed number of connections for a fixed time after a warm-up, and where the CPU
+ * went during each ({@link CpuMeter}): once every core is busy, CPU per request decides throughput.
+ * Then time to ready,
  * resident memory per replica under load, and exactly once: a fixed-count hey run through nginx whose
  * 2xx count must equal what PostgreSQL's total grew by. (wrk stops on a deadline and drops the
  * requests still in flight, so its own 2xx count cannot be held against the total.)
@@ -51,7 +57,8 @@ final class Bench {
     }
 
     /** One wrk run. */
-    record Load(String label, double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors) {
+    record Load(String label, double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors,
+                Map<String, Double> cpuMicros) {
     }
 
     /** One line of the verdict table. */
@@ -101,15 +108,18 @@ final class Bench {
         Load ceiling;
         int ceilingPort = options.port() + CEILING_OFFSET;
         try (NginxServer proxy = startCeiling(layout.home().resolve("ceiling"), ceilingPort)) {
-            ceiling = wrk("(a) proxy ceiling: nginx, same config, to an upstream that returns 200", "http://127.0.0.1:" + ceilingPort + "/");
+            ceiling = wrk("(a) proxy ceiling: nginx, same config, to an upstream that returns 200",
+                    "http://127.0.0.1:" + ceilingPort + "/", meter(stack, replicas, proxy.pid()));
         }
-        Load direct = wrk("(b) one replica (hits-1), directly", "http://127.0.0.1:" + layout.port("hits-1") + "/");
+        CpuMeter meter = meter(stack, replicas);
+        Load direct = wrk("(b) one replica (hits-1), directly", "http://127.0.0.1:" + layout.port("hits-1") + "/", meter);
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
         Load balanced;
         try (RssSampler ignored = new RssSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> stack.pid(n).orElseThrow())), rss)) {
-            balanced = wrk("(c) 3 replicas behind nginx, round_robin", layout.url());
+            balanced = wrk("(c) 3 replicas behind nginx, round_robin", layout.url(), meter);
         }
+        Load floor = wrk("(d) as (c), GET /health/live: the same path, counting nothing", layout.url() + "health/live", meter);
 
         step("Exactly once: hey -n " + checkRequests() + " -c " + options.connections() + " through nginx");
         long before = dbTotal(layout);
@@ -118,7 +128,7 @@ final class Bench {
         long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
 
         List<Check> checks = checks(ceiling, balanced, rss, ready, statuses, ok, after - before);
-        String report = report(layout, List.of(ceiling, direct, balanced), checks);
+        String report = report(layout, List.of(ceiling, direct, balanced, floor), checks);
         out.println();
         out.println(report);
         Files.createDirectories(options.results().toAbsolutePath().getParent());
@@ -166,6 +176,20 @@ final class Bench {
             md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %d |%n", load.label(), load.requestsPerSecond(),
                     ms(load.p50Ms()), ms(load.p99Ms()), load.errors()));
         }
+        md.append(String.format(Locale.ROOT, "%n(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).%n",
+                100 * loads.get(2).requestsPerSecond() / loads.get(0).requestsPerSecond(),
+                100 * loads.get(3).requestsPerSecond() / loads.get(0).requestsPerSecond()));
+        md.append("\nWhere the CPU went: microseconds of CPU per request, by part (").append(CpuMeter.REST)
+                .append(" is the machine's busy time that no part accounts for).\n\n");
+        List<String> parts = List.copyOf(loads.get(0).cpuMicros().keySet());
+        md.append("| run | ").append(String.join(" | ", parts)).append(" |\n|---|")
+                .append("---:|".repeat(parts.size())).append("\n");
+        for (Load load : loads) {
+            md.append("| ").append(load.label(), 0, 3).append(" | ")
+                    .append(parts.stream().map(p -> String.format(Locale.ROOT, "%.0f", load.cpuMicros().get(p)))
+                            .collect(Collectors.joining(" | ")))
+                    .append(" |\n");
+        }
         md.append("\n| check | goal | measured | |\n|---|---|---|---|\n");
         for (Check check : checks) {
             md.append("| ").append(check.what()).append(" | ").append(check.goal()).append(" | ").append(check.measured())
@@ -196,12 +220,26 @@ final class Bench {
         return NginxServer.start(prefix, port, true);
     }
 
-    private Load wrk(String label, String url) {
+    /** The stack's parts, by the processes they run as now; {@code extraNginx}: the ceiling's nginx. */
+    private static CpuMeter meter(Stack stack, List<String> replicas, long... extraNginx) {
+        Map<String, List<Long>> parts = new LinkedHashMap<>();
+        parts.put("replicas", replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
+        parts.put("PostgreSQL", List.of(stack.pid("postgres").orElseThrow()));
+        List<Long> nginx = new ArrayList<>(List.of(stack.pid("nginx").orElseThrow()));
+        Arrays.stream(extraNginx).forEach(nginx::add);
+        parts.put("nginx", nginx);
+        parts.put("Redis", List.of(stack.pid("redis").orElseThrow()));
+        return new CpuMeter(parts);
+    }
+
+    private Load wrk(String label, String url, CpuMeter meter) {
         step(label + ": " + url);
         progress("warm-up " + options.warmup().toSeconds() + " s");
         capture(wrkCommand(url, options.warmup()));
         progress("measuring " + options.duration().toSeconds() + " s");
+        CpuMeter.Snapshot before = meter.take();
         String output = capture(wrkCommand(url, options.duration()));
+        CpuMeter.Snapshot after = meter.take();
         Matcher line = WRK_LINE.matcher(output);
         if (!line.find()) {
             throw new IllegalStateException("wrk printed no BENCH line (" + WRK_REPORT + "):\n" + output);
@@ -213,9 +251,10 @@ final class Bench {
         }
         long errors = v.get("status_errors") + v.get("connect_errors") + v.get("read_errors") + v.get("write_errors") + v.get("timeouts");
         Load load = new Load(label, v.get("requests") * 1e6 / v.get("duration_us"), v.get("p50_us") / 1000.0,
-                v.get("p99_us") / 1000.0, v.get("requests"), errors);
-        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors", load.requestsPerSecond(),
-                ms(load.p50Ms()), ms(load.p99Ms()), errors));
+                v.get("p99_us") / 1000.0, v.get("requests"), errors, CpuMeter.perRequest(before, after, v.get("requests")));
+        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors; CPU per request: %s", load.requestsPerSecond(),
+                ms(load.p50Ms()), ms(load.p99Ms()), errors, load.cpuMicros().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.0f us", e.getKey(), e.getValue())).collect(Collectors.joining(", "))));
         return load;
     }
 
