@@ -83,7 +83,7 @@ class NginxConfigTest {
             default -> "zone hits 64k;";
         };
         assertThat(config.indexOf("\n    " + method)).as(method).isGreaterThan(0);
-        assertThat(config.indexOf("keepalive 32;")).isGreaterThan(config.indexOf(method));
+        assertThat(config.indexOf("keepalive 128;")).isGreaterThan(config.indexOf(method));
     }
 
     @Test

@@ -77,7 +77,7 @@ class NginxSyntaxIT {
         Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, LOCAL, 18080));
         String hash = NginxConfig.upstream(Algorithm.HASH, Target.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
         Files.writeString(prefix.resolve("upstream.conf"),
-                hash.replace("    keepalive 32;", "    server 127.0.0.1:18090 backup;\n    keepalive 32;"));
+                hash.replace("    keepalive 128;", "    server 127.0.0.1:18090 backup;\n    keepalive 128;"));
         assertThatThrownBy(() -> NginxServer.check(prefix))
                 .isInstanceOf(NginxServer.InvalidConfigException.class)
                 .hasMessageContaining("backup");
