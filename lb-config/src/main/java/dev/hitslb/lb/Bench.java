@@ -13,8 +13,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 /**
  * {@code bench/run}: the numbers of design.md, measured in one run on this machine (loopback only):
@@ -128,7 +127,9 @@ final class Bench {
         long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
 
         List<Check> checks = checks(ceiling, balanced, rss, ready, statuses, ok, after - before);
-        String report = report(layout, List.of(ceiling, direct, balanced, floor), checks);
+        String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
+                100 * balanced.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
+        String report = report(layout, List.of(ceiling, direct, balanced, floor), summary, checks);
         out.println();
         out.println(report);
         Files.createDirectories(options.results().toAbsolutePath().getParent());
@@ -160,7 +161,7 @@ final class Bench {
                         counted == ok && ok == sent));
     }
 
-    private String report(StackLayout layout, List<Load> loads, List<Check> checks) {
+    private String report(StackLayout layout, List<Load> loads, String summary, List<Check> checks) {
         StringBuilder md = new StringBuilder();
         md.append("## hits-lb bench, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append("\n\n");
@@ -176,9 +177,7 @@ final class Bench {
             md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %d |%n", load.label(), load.requestsPerSecond(),
                     ms(load.p50Ms()), ms(load.p99Ms()), load.errors()));
         }
-        md.append(String.format(Locale.ROOT, "%n(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).%n",
-                100 * loads.get(2).requestsPerSecond() / loads.get(0).requestsPerSecond(),
-                100 * loads.get(3).requestsPerSecond() / loads.get(0).requestsPerSecond()));
+        md.append("\n").append(summary).append("\n");
         md.append("\nWhere the CPU went: microseconds of CPU per request, by part (").append(CpuMeter.REST)
                 .append(" is the machine's busy time that no part accounts for).\n\n");
         List<String> parts = List.copyOf(loads.get(0).cpuMicros().keySet());
@@ -225,9 +224,7 @@ final class Bench {
         Map<String, List<Long>> parts = new LinkedHashMap<>();
         parts.put("replicas", replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
         parts.put("PostgreSQL", List.of(stack.pid("postgres").orElseThrow()));
-        List<Long> nginx = new ArrayList<>(List.of(stack.pid("nginx").orElseThrow()));
-        Arrays.stream(extraNginx).forEach(nginx::add);
-        parts.put("nginx", nginx);
+        parts.put("nginx", LongStream.concat(LongStream.of(stack.pid("nginx").orElseThrow()), LongStream.of(extraNginx)).boxed().toList());
         parts.put("Redis", List.of(stack.pid("redis").orElseThrow()));
         return new CpuMeter(parts);
     }

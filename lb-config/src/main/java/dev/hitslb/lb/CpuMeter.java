@@ -71,15 +71,18 @@ final class CpuMeter {
         return cpu == null ? 0 : cpu.toNanos() / 1000.0;
     }
 
-    /** The first line of /proc/stat: time in user, nice, system, idle, iowait, irq, softirq, steal... */
+    /**
+     * The first line of /proc/stat: time in user, nice, system, idle, iowait, irq, softirq, steal...
+     * Busy is user to softirq without idle and iowait; steal is another guest's time on this host.
+     */
     static Duration machineBusy(String procStat) {
         String[] fields = procStat.lines().findFirst().orElseThrow().trim().split("\\s+");
         if (!fields[0].equals("cpu") || fields.length < 8) {
             throw new IllegalArgumentException("not /proc/stat: " + fields[0]);
         }
         long busy = 0;
-        for (int i = 1; i < Math.min(fields.length, 9); i++) {
-            if (i != 4 && i != 5) {   // idle and iowait are not work
+        for (int i = 1; i <= 7; i++) {
+            if (i != 4 && i != 5) {
                 busy += Long.parseLong(fields[i]);
             }
         }

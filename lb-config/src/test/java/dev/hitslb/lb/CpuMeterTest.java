@@ -9,9 +9,9 @@ import org.junit.jupiter.api.Test;
 
 class CpuMeterTest {
     @Test
-    void machineBusyIsEverythingButIdleAndIowaitInHundredthsOfASecond() {
+    void machineBusyIsEverythingButIdleIowaitAndStealInHundredthsOfASecond() {
         // user nice system idle iowait irq softirq steal guest guest_nice
-        String procStat = "cpu  700 10 200 5000 300 0 90 0 0 0\ncpu0 350 5 100 2500 150 0 45 0 0 0\n";
+        String procStat = "cpu  700 10 200 5000 300 0 90 40 0 0\ncpu0 350 5 100 2500 150 0 45 20 0 0\n";
 
         assertThat(CpuMeter.machineBusy(procStat)).isEqualTo(Duration.ofMillis(10 * (700 + 10 + 200 + 90)));
     }
