@@ -125,6 +125,12 @@ final class Traffic implements AutoCloseable {
                 .collect(Collectors.groupingBy(Answer::instance, TreeMap::new, Collectors.counting()));
     }
 
+    /** Mean latency of the 2xx answers per instance, in whole milliseconds, in name order. */
+    static Map<String, Long> meanMillisByInstance(List<Answer> answers) {
+        return answers.stream().filter(Answer::ok).collect(Collectors.groupingBy(Answer::instance, TreeMap::new,
+                Collectors.collectingAndThen(Collectors.averagingLong(Answer::micros), us -> Math.round(us / 1000))));
+    }
+
     static long slowestMillis(List<Answer> answers) {
         return answers.stream().mapToLong(Answer::micros).max().orElse(0) / 1000;
     }
