@@ -14,10 +14,22 @@ mkdir -p k6/out
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# k6 only logs a summary file it cannot write and still exits 0: each run here must leave its reports.
+fresh_reports() { rm -f "k6/out/$1.json" "k6/out/$1.html"; }
+check_reports() {
+    for f in "k6/out/$1.json" "k6/out/$1.html"; do
+        [ -s "$f" ] || { echo "smoke.sh: k6 did not write $f (see k6's output above)" >&2; exit 1; }
+    done
+}
+
 step "round_robin: distribution, then failover (kill and start hits-2 mid-load)"
 ./stack up --port "$port"
+fresh_reports distribution
 "$k6" run -q -e ITERATIONS=900 k6/distribution.js
+check_reports distribution
+fresh_reports failover
 ITERATIONS=8000 KILL_AFTER=3 DOWN_FOR=3 k6/failover.sh stack 2>&1 | grep -v -E '^(running|failover +\[)'
+check_reports failover
 
 step "distribution with hits-2 stopped: must fail (exit 99) and name hits-2"
 ./stack stop hits-2
@@ -34,11 +46,15 @@ fi
 
 step "hash: affinity by X-Client-Id"
 ./stack up --port "$port" --algorithm hash
+fresh_reports affinity
 "$k6" run -q -e ALGORITHM=hash k6/affinity.js
+check_reports affinity
 ./stack down
 
 step "ip_hash: affinity by source address (40 clients, each from its own 127.0.N.1)"
 ./stack up --port "$port" --algorithm ip_hash
+fresh_reports affinity
 "$k6" run -q -e ALGORITHM=ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)" k6/affinity.js
+check_reports affinity
 echo
 echo "k6 smoke: every script passed, and a starved replica failed the distribution run."
