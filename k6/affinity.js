@@ -24,46 +24,46 @@ import { countsFor, currentTotal, expectedInstances, intEnv, pageLoad, report } 
 const KEYS = { hash: 'header', sticky: 'cookie', ip_hash: 'address' };
 const algorithm = __ENV.ALGORITHM || 'hash';
 if (!KEYS[algorithm]) {
-    throw new Error(`ALGORITHM must be one of ${Object.keys(KEYS).join(', ')} (the algorithms with affinity), got '${algorithm}'`);
+  throw new Error(`ALGORITHM must be one of ${Object.keys(KEYS).join(', ')} (the algorithms with affinity), got '${algorithm}'`);
 }
 const instances = expectedInstances();
 const kept = new Rate('lb_affinity_kept');
 let replica = null; // this VU's replica: each VU is one client, with its own copy of this module
 
 export const options = {
-    scenarios: {
-        affinity: { executor: 'per-vu-iterations', vus: intEnv('VUS', 40), iterations: intEnv('REQUESTS', 10), maxDuration: '5m' },
-    },
-    noCookiesReset: true, // a client keeps its cookies from one page load to the next (sticky)
-    thresholds: Object.assign({
-        lb_affinity_kept: ['rate==1'],
-        http_req_failed: ['rate==0'],
-        checks: ['rate==1'],
-    }, countsFor(instances)),
+  scenarios: {
+    affinity: { executor: 'per-vu-iterations', vus: intEnv('VUS', 40), iterations: intEnv('REQUESTS', 10), maxDuration: '5m' },
+  },
+  noCookiesReset: true, // a client keeps its cookies from one page load to the next (sticky)
+  thresholds: Object.assign({
+    lb_affinity_kept: ['rate==1'],
+    http_req_failed: ['rate==0'],
+    checks: ['rate==1'],
+  }, countsFor(instances)),
 };
 
 // Fails fast, before any load, when the target is down.
 export function setup() {
-    currentTotal();
+  currentTotal();
 }
 
 export default function () {
-    const params = KEYS[algorithm] === 'header' ? { headers: { 'X-Client-Id': `client-${exec.vu.idInTest}` } } : {};
-    const { status, instance } = pageLoad(params);
-    check(status, { 'GET / answered 200': (s) => s === 200 });
-    if (status !== 200 || instance === null) {
-        return;
-    }
-    if (replica === null) {
-        replica = instance;
-    } else {
-        kept.add(instance === replica, { client: String(exec.vu.idInTest) });
-    }
+  const params = KEYS[algorithm] === 'header' ? { headers: { 'X-Client-Id': `client-${exec.vu.idInTest}` } } : {};
+  const { status, instance } = pageLoad(params);
+  check(status, { 'GET / answered 200': (s) => s === 200 });
+  if (status !== 200 || instance === null) {
+    return;
+  }
+  if (replica === null) {
+    replica = instance;
+  } else {
+    kept.add(instance === replica, { client: String(exec.vu.idInTest) });
+  }
 }
 
 export function handleSummary(data) {
-    const rate = data.metrics.lb_affinity_kept ? data.metrics.lb_affinity_kept.values : { passes: 0, fails: 0 };
-    return report('affinity', data, instances, [
-        `${algorithm}: clients keyed by ${KEYS[algorithm]}; ${rate.passes} later page loads stayed on the client's replica, ${rate.fails} moved`,
-    ]);
+  const rate = data.metrics.lb_affinity_kept ? data.metrics.lb_affinity_kept.values : { passes: 0, fails: 0 };
+  return report('affinity', data, instances, [
+    `${algorithm}: clients keyed by ${KEYS[algorithm]}; ${rate.passes} later page loads stayed on the client's replica, ${rate.fails} moved`,
+  ]);
 }

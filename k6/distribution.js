@@ -18,39 +18,39 @@ const instances = expectedInstances();
 const iterations = intEnv('ITERATIONS', 3000);
 const tolerance = Number(__ENV.TOLERANCE || 0.2);
 if (!(tolerance >= 0 && tolerance < 1)) {
-    throw new Error(`TOLERANCE must be a number from 0 to below 1, got '${__ENV.TOLERANCE}'`);
+  throw new Error(`TOLERANCE must be a number from 0 to below 1, got '${__ENV.TOLERANCE}'`);
 }
 const weights = (__ENV.WEIGHTS || instances.map(() => '1').join(',')).split(',').map(Number);
 if (weights.length !== instances.length || weights.some((w) => !(w > 0))) {
-    throw new Error(`WEIGHTS must give one positive number per instance (${instances.join(',')}), got '${__ENV.WEIGHTS}'`);
+  throw new Error(`WEIGHTS must give one positive number per instance (${instances.join(',')}), got '${__ENV.WEIGHTS}'`);
 }
 const weightSum = weights.reduce((a, b) => a + b, 0);
 const minimum = Object.fromEntries(instances.map((instance, i) =>
-    [instance, Math.floor((iterations * weights[i] / weightSum) * (1 - tolerance))]));
+  [instance, Math.floor((iterations * weights[i] / weightSum) * (1 - tolerance))]));
 
 export const options = {
-    scenarios: {
-        distribution: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
-    },
-    thresholds: Object.assign({
-        http_req_failed: ['rate==0'],
-        checks: ['rate==1'],
-    }, perInstanceThresholds(minimum)),
+  scenarios: {
+    distribution: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
+  },
+  thresholds: Object.assign({
+    http_req_failed: ['rate==0'],
+    checks: ['rate==1'],
+  }, perInstanceThresholds(minimum)),
 };
 
 // Fails fast, before any load, when the target is down.
 export function setup() {
-    currentTotal();
+  currentTotal();
 }
 
 export default function () {
-    const { status, instance } = pageLoad();
-    check(status, { 'GET / answered 200': (s) => s === 200 });
-    check(instance, { 'answer names its instance': (i) => i !== null });
+  const { status, instance } = pageLoad();
+  check(status, { 'GET / answered 200': (s) => s === 200 });
+  check(instance, { 'answer names its instance': (i) => i !== null });
 }
 
 export function handleSummary(data) {
-    const notes = [`expected shares: ${instances.map((i, n) => `${i} ${(100 * weights[n] / weightSum).toFixed(1)} %`).join(', ')}, `
-        + `each at least ${(100 * (1 - tolerance)).toFixed(0)} % of its share`];
-    return report('distribution', data, instances, notes);
+  const notes = [`expected shares: ${instances.map((i, n) => `${i} ${(100 * weights[n] / weightSum).toFixed(1)} %`).join(', ')}, `
+    + `each at least ${(100 * (1 - tolerance)).toFixed(0)} % of its share`];
+  return report('distribution', data, instances, notes);
 }

@@ -23,36 +23,36 @@ const exactlyOnce = new Rate('lb_exactly_once');
 const growth = new Counter('lb_total_growth');
 
 export const options = {
-    scenarios: {
-        failover: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
-    },
-    thresholds: Object.assign({
-        http_req_failed: ['rate==0'],
-        checks: ['rate==1'],
-        lb_exactly_once: ['rate==1'],
-    }, countsFor(instances)),
+  scenarios: {
+    failover: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
+  },
+  thresholds: Object.assign({
+    http_req_failed: ['rate==0'],
+    checks: ['rate==1'],
+    lb_exactly_once: ['rate==1'],
+  }, countsFor(instances)),
 };
 
 export function setup() {
-    return { totalBefore: currentTotal() };
+  return { totalBefore: currentTotal() };
 }
 
 export default function () {
-    const { status } = pageLoad();
-    check(status, { 'GET / answered 200': (s) => s === 200 });
-    sleep(pace);
+  const { status } = pageLoad();
+  check(status, { 'GET / answered 200': (s) => s === 200 });
+  sleep(pace);
 }
 
 // After the load: every answered page load counted once, none twice.
 export function teardown(data) {
-    const grew = currentTotal() - data.totalBefore;
-    growth.add(grew);
-    exactlyOnce.add(grew === iterations);
+  const grew = currentTotal() - data.totalBefore;
+  growth.add(grew);
+  exactlyOnce.add(grew === iterations);
 }
 
 export function handleSummary(data) {
-    const grew = data.metrics.lb_total_growth ? data.metrics.lb_total_growth.values.count : 'unknown';
-    return report('failover', data, instances, [
-        `exactly once: ${iterations} page loads sent, the total grew by ${grew}`,
-    ]);
+  const grew = data.metrics.lb_total_growth ? data.metrics.lb_total_growth.values.count : 'unknown';
+  return report('failover', data, instances, [
+    `exactly once: ${iterations} page loads sent, the total grew by ${grew}`,
+  ]);
 }
