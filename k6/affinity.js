@@ -19,7 +19,7 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
-import { countsFor, currentTotal, expectedInstances, intEnv, pageLoad, report } from './lib/hits.js';
+import { countsFor, currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, report } from './lib/hits.js';
 
 const KEYS = { hash: 'header', sticky: 'cookie', ip_hash: 'address' };
 const algorithm = __ENV.ALGORITHM || 'hash';
@@ -39,7 +39,7 @@ export const options = {
     lb_affinity_kept: ['rate==1'],
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
-  }, countsFor(instances)),
+  }, countsFor(instances), latencyThresholds()),
 };
 
 // Fails fast, before any load, when the target is down.

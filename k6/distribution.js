@@ -12,7 +12,7 @@
  *        ITERATIONS (3000), VUS (8), TOLERANCE (0.2: a share may be 20 % below its expected value)
  */
 import { check } from 'k6';
-import { currentTotal, expectedInstances, intEnv, pageLoad, perInstanceThresholds, report } from './lib/hits.js';
+import { currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, perInstanceThresholds, report } from './lib/hits.js';
 
 const instances = expectedInstances();
 const iterations = intEnv('ITERATIONS', 3000);
@@ -35,7 +35,7 @@ export const options = {
   thresholds: Object.assign({
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
-  }, perInstanceThresholds(minimum)),
+  }, perInstanceThresholds(minimum), latencyThresholds()),
 };
 
 // Fails fast, before any load, when the target is down.
@@ -52,5 +52,10 @@ export default function () {
 export function handleSummary(data) {
   const notes = [`expected shares: ${instances.map((i, n) => `${i} ${(100 * weights[n] / weightSum).toFixed(1)} %`).join(', ')}, `
     + `each at least ${(100 * (1 - tolerance)).toFixed(0)} % of its share`];
+  const starved = Object.entries(data.metrics)
+    .some(([name, m]) => name.startsWith('lb_hits{') && Object.values(m.thresholds || {}).some((t) => !t.ok));
+  if (starved && !__ENV.WEIGHTS) {
+    notes.push('hint: nginx running weighted (3:1:1)? Then expect those shares: k6 run -e WEIGHTS=3,1,1 k6/distribution.js');
+  }
   return report('distribution', data, instances, notes);
 }

@@ -14,7 +14,7 @@
  */
 import { check, sleep } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
-import { countsFor, currentTotal, expectedInstances, intEnv, pageLoad, report } from './lib/hits.js';
+import { countsFor, currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, report } from './lib/hits.js';
 
 const instances = expectedInstances();
 const iterations = intEnv('ITERATIONS', 12000);
@@ -30,7 +30,7 @@ export const options = {
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
     lb_exactly_once: ['rate==1'],
-  }, countsFor(instances)),
+  }, countsFor(instances), latencyThresholds()),
 };
 
 export function setup() {

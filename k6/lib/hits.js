@@ -30,6 +30,15 @@ export function intEnv(name, fallback) {
   return value;
 }
 
+/**
+ * Latency limits every script enforces beside its own: p95 and p99 of every request, in ms
+ * (P95_MS, P99_MS). Generous by default (a cold replica, a busy laptop): a replica that hangs until
+ * nginx's proxy_read_timeout (2 s) or a balancer that keeps retrying breaks them.
+ */
+export function latencyThresholds() {
+  return { http_req_duration: [`p(95)<${intEnv('P95_MS', 1000)}`, `p(99)<${intEnv('P99_MS', 2000)}`] };
+}
+
 /** Page loads answered, tagged with the instance that answered (X-Instance-Id). */
 export const served = new Counter('lb_hits');
 
