@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code ./stack}: the whole topology on this machine, no Docker needed. See the README, "Run it". */
-@Command(name = "stack", mixinStandardHelpOptions = true,
+// scope INHERIT: every subcommand takes --help too (./stack up --help); `./stack help [COMMAND]` works as well.
+@Command(name = "stack", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        subcommands = CommandLine.HelpCommand.class,
         description = {"PostgreSQL, Redis, hits-1..hits-N and nginx as local processes on 127.0.0.1.",
                 "State, data and logs: .stack/ (git-ignored). NAME: postgres, redis, hits-1..hits-N, hits-backup, nginx."})
 public final class StackCommand {
@@ -59,7 +61,11 @@ public final class StackCommand {
 
     @Command(name = "status", description = "One line per process: NAME STATE pid=PID port=PORT.")
     int status() {
-        current().status().forEach(System.out::println);
+        Stack stack = current();
+        stack.status().forEach(System.out::println);
+        if (stack.running().isEmpty()) {
+            System.out.println("nothing is running: ./stack up starts it again (the data is kept)");
+        }
         return 0;
     }
 
@@ -131,7 +137,7 @@ public final class StackCommand {
 
     private Stack current() {
         StackLayout layout = StackLayout.load(home).orElseThrow(
-                () -> new IllegalStateException("no stack in " + home + ": start one with ./stack up"));
+                () -> new IllegalStateException("no stack in " + home + " yet: start one with ./stack up (./stack help lists the commands)"));
         return new Stack(layout, false, System.out);
     }
 
