@@ -1,13 +1,11 @@
 package dev.hitslb.hits;
 
+import dev.hitslb.platform.Redis;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.Connection;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.exceptions.JedisException;
 
@@ -35,25 +33,13 @@ final class HitCache implements AutoCloseable {
             """;
 
     private final RedisClient redis;
-    private final Metrics metrics;
+    private final HitMetrics metrics;
     /** False until a refresh succeeds, and again after any failure. */
     private final AtomicBoolean trusted = new AtomicBoolean(false);
 
-    HitCache(String host, int port, Duration timeout, Metrics metrics) {
+    HitCache(String host, int port, Duration timeout, HitMetrics metrics) {
         this.metrics = metrics;
-        int ms = (int) timeout.toMillis();
-        GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
-        pool.setMaxTotal(16);
-        pool.setMaxWait(timeout);
-        this.redis = RedisClient.builder()
-                .hostAndPort(host, port)
-                .clientConfig(DefaultJedisClientConfig.builder()
-                        .connectionTimeoutMillis(ms)
-                        .socketTimeoutMillis(ms)
-                        .clientName("hits-service")
-                        .build())
-                .poolConfig(pool)
-                .build();
+        this.redis = Redis.client(host, port, timeout, "hits-service");
     }
 
     /** The cached total, or empty when Redis is not trusted, down, or has no value yet. */

@@ -1,5 +1,7 @@
 package dev.hitslb.hits;
 
+import dev.hitslb.platform.DatabaseUnavailableException;
+import dev.hitslb.platform.Postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -41,13 +43,13 @@ final class HitCounter implements AutoCloseable {
 
     private final HitRepository repository;
     private final Totals totals;
-    private final Metrics metrics;
+    private final HitMetrics metrics;
     private final Duration timeout;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
 
-    HitCounter(HitRepository repository, Totals totals, Metrics metrics, Duration timeout) {
+    HitCounter(HitRepository repository, Totals totals, HitMetrics metrics, Duration timeout) {
         this.repository = repository;
         this.totals = totals;
         this.metrics = metrics;
@@ -126,11 +128,8 @@ final class HitCounter implements AutoCloseable {
 
     /**
      * Lets a batch fill for up to {@code LINGER} after its first request arrived (PostgreSQL's
-     * commit_delay, done where the hits queue up). A commit costs PostgreSQL and this writer about the
-     * same CPU for one hit or a hundred; with a disk that syncs in 0.1 ms, batches were 5-6 hits and
-     * PostgreSQL spent 54 us of CPU per hit; waiting up to 3 ms made them 13 and took that to 30 us,
-     * for 21 % more page loads a second (bench/, 3 replicas behind nginx). 2 ms keeps most of that
-     * and adds less latency: under light load a hit waits at most LINGER longer.
+     * commit_delay, done where the hits queue up): a commit costs about the same CPU for one hit or a
+     * hundred, so bigger batches mean more page loads a second (bench/); 2 ms bounds the added latency.
      */
     private void gather(Pending first, List<Pending> batch) throws InterruptedException {
         queue.drainTo(batch, MAX_BATCH - batch.size());
@@ -159,7 +158,7 @@ final class HitCounter implements AutoCloseable {
             // Every request of the batch is waiting on this statement: bound it by the earliest deadline.
             long earliest = batch.stream().mapToLong(p -> p.deadline).min().orElseThrow();
             long remainingMs = Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
-            HitRepository.limit(connection, Duration.ofMillis(remainingMs));
+            Postgres.limit(connection, Duration.ofMillis(remainingMs));
             answer(batch, recordWithRetry(connection, batch));
         } catch (SQLException e) {
             if (isConnectionLost(e)) {

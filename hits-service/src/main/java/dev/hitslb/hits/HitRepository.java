@@ -1,5 +1,6 @@
 package dev.hitslb.hits;
 
+import dev.hitslb.platform.Postgres;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -9,14 +10,10 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.Set;
-import java.util.concurrent.Executor;
 import javax.sql.DataSource;
 
 /** The hit total in PostgreSQL, the source of truth. Every method is one atomic statement. */
 final class HitRepository {
-    /** pgjdbc applies a network timeout itself; the executor is never used. */
-    private static final Executor DIRECT = Runnable::run;
-
     /*
      * One statement, one transaction, one durable commit for a whole batch of page loads:
      * - ids already present (a retry seen before, here or on another replica) insert nothing;
@@ -52,26 +49,9 @@ final class HitRepository {
     record BatchResult(long total, Set<String> freshIds) {
     }
 
-    /** A borrowed connection; the caller bounds its round trips with {@link #limit}. */
+    /** A borrowed connection; the caller bounds its round trips with {@link Postgres#limit}. */
     Connection connection() throws SQLException {
         return dataSource.getConnection();
-    }
-
-    /** Bounds every round trip on {@code connection} by {@code timeout}. */
-    static void limit(Connection connection, Duration timeout) throws SQLException {
-        connection.setNetworkTimeout(DIRECT, (int) Math.max(1, timeout.toMillis()));
-    }
-
-    /** A borrowed connection whose every round trip is bounded by {@code timeout}. */
-    Connection connection(Duration timeout) throws SQLException {
-        Connection connection = connection();
-        try {
-            limit(connection, timeout);
-            return connection;
-        } catch (SQLException e) {
-            connection.close();
-            throw e;
-        }
     }
 
     /**
@@ -99,7 +79,7 @@ final class HitRepository {
 
     /** The current total. */
     long total(Duration timeout) throws SQLException {
-        try (Connection connection = connection(timeout);
+        try (Connection connection = Postgres.connection(dataSource, timeout);
              PreparedStatement statement = connection.prepareStatement(TOTAL);
              ResultSet rs = statement.executeQuery()) {
             rs.next();
@@ -109,19 +89,10 @@ final class HitRepository {
 
     /** Deletes remembered request ids older than {@code retention}; returns how many. */
     int forgetOlderThan(Duration retention, Duration timeout) throws SQLException {
-        try (Connection connection = connection(timeout);
+        try (Connection connection = Postgres.connection(dataSource, timeout);
              PreparedStatement statement = connection.prepareStatement(FORGET)) {
             statement.setLong(1, retention.toSeconds());
             return statement.executeUpdate();
-        }
-    }
-
-    /** Whether the database answers within {@code timeout}. */
-    boolean isReachable(Duration timeout) {
-        try (Connection connection = connection(timeout)) {
-            return connection.isValid((int) Math.max(1, timeout.toSeconds()));
-        } catch (SQLException e) {
-            return false;
         }
     }
 }

@@ -6,8 +6,7 @@ import org.eclipse.jetty.util.StringUtil;
 /**
  * The small HTML page a browser gets: the count, and which instance served it, in its own colour.
  * Everything but the count is fixed per instance, so it is laid out once: formatting the whole
- * template on every page load cost one replica 58-60 us of CPU per request under wrk, against 54-56
- * now (JSON answers: 52).
+ * template on every page load cost measurably more CPU per request (bench/).
  */
 final class HitsPage {
     private static final String COUNT = "\u0000count\u0000";

@@ -1,5 +1,6 @@
 package dev.hitslb.hits;
 
+import dev.hitslb.platform.DatabaseUnavailableException;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.OptionalLong;

@@ -1,5 +1,6 @@
 package dev.hitslb.hits;
 
+import dev.hitslb.platform.AppConfig;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
@@ -25,15 +26,15 @@ final class TestApp implements AutoCloseable {
 
     final String instance;
     final int port;
-    final Services services;
     private final Javalin app;
 
     private TestApp(String instance, Map<String, String> env) {
         this.instance = instance;
         this.port = Integer.parseInt(env.get("HTTP_PORT"));
         AppConfig config = AppConfig.from(env);
-        this.services = Services.start(config);
-        this.app = HitsApp.create(config, services).start(port);
+        HitsBackend backend = new HitsBackend(config);
+        backend.start();
+        this.app = HitsApp.create(config, backend).start(port);
     }
 
     static TestApp start(String instance, PostgresEndpoint pg, RedisEndpoint redis) {

@@ -1,7 +1,7 @@
-package dev.hitslb.hits;
+package dev.hitslb.platform;
 
 /** An environment variable holds a value the service cannot use; the message names it. */
-final class ConfigException extends RuntimeException {
+public final class ConfigException extends RuntimeException {
     ConfigException(String variable, String value, String expected) {
         super("invalid " + variable + "='" + value + "': expected " + expected);
     }

@@ -1,4 +1,4 @@
-package dev.hitslb.hits;
+package dev.hitslb.platform;
 
 import java.io.IOException;
 import java.net.InetAddress;

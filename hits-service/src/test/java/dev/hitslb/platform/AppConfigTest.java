@@ -1,4 +1,4 @@
-package dev.hitslb.hits;
+package dev.hitslb.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

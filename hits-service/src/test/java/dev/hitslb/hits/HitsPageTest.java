@@ -4,17 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-class HitsHandlerTest {
-    @Test
-    void json_only_when_the_client_prefers_it() {
-        assertThat(HitsHandler.wantsJson("application/json")).isTrue();
-        assertThat(HitsHandler.wantsJson("application/json, text/plain, */*")).isTrue();
-        assertThat(HitsHandler.wantsJson("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8")).isFalse();
-        assertThat(HitsHandler.wantsJson("text/html;q=0.5, application/json")).isTrue();
-        assertThat(HitsHandler.wantsJson("*/*")).isFalse();
-        assertThat(HitsHandler.wantsJson(null)).isFalse();
-    }
-
+class HitsPageTest {
     @Test
     void the_page_escapes_the_instance_id() {
         assertThat(new HitsPage("<b>x</b>").render(1234)).contains("&lt;b&gt;x&lt;/b&gt;").doesNotContain("<b>x</b>").contains("1,234");

@@ -1,0 +1,102 @@
+package dev.hitslb.hits;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.hitslb.platform.AppConfig;
+import dev.hitslb.platform.HealthCheck;
+import dev.hitslb.platform.Metrics;
+import dev.hitslb.platform.Postgres;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the hits routes stand on: the pool, the schema, the cache, the totals, the batching counter and
+ * the housekeeping. Building it starts nothing: {@link #start} connects and starts, {@link #close} stops.
+ */
+final class HitsBackend implements HitStore, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HitsBackend.class);
+    private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(60);
+
+    private final AppConfig config;
+    private final Metrics metrics = new Metrics();
+    private final HitMetrics hitMetrics = new HitMetrics(metrics.registry());
+    private HikariDataSource dataSource;
+    private HitRepository repository;
+    private HitCache cache;
+    private Totals totals;
+    private HitCounter counter;
+    private ScheduledExecutorService housekeeping;
+
+    HitsBackend(AppConfig config) {
+        this.config = config;
+    }
+
+    /** Migrates the schema, connects, fills the cache and starts the counter; fails when PostgreSQL stays away. */
+    void start() {
+        Postgres.migrate(config);
+        dataSource = Postgres.pool("hits", config);
+        repository = new HitRepository(dataSource);
+        cache = new HitCache(config.redisHost(), config.redisPort(), config.redisTimeout(), hitMetrics);
+        totals = new Totals(repository, cache, config.dbTimeout());
+        totals.refresh();
+        counter = new HitCounter(repository, totals, hitMetrics, config.dbTimeout());
+        housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
+        long refresh = config.cacheRefresh().toMillis();
+        housekeeping.scheduleWithFixedDelay(totals::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
+        Duration retention = config.requestIdRetention();
+        long sweep = Math.min(60, retention.toSeconds() / 4);
+        housekeeping.scheduleWithFixedDelay(() -> forgetOldRequestIds(retention), sweep, sweep, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public long count(String requestId) {
+        return counter.count(requestId);
+    }
+
+    @Override
+    public long total() {
+        return totals.current();
+    }
+
+    Metrics metrics() {
+        return metrics;
+    }
+
+    /** After {@link #start}: PostgreSQL is required; Redis down only degrades (reads fall back to PostgreSQL). */
+    List<HealthCheck> healthChecks() {
+        return List.of(Postgres.healthCheck(dataSource), HealthCheck.optional("redis", cache::isUp));
+    }
+
+    private void forgetOldRequestIds(Duration retention) {
+        try {
+            int forgotten = repository.forgetOlderThan(retention, HOUSEKEEPING_TIMEOUT);
+            if (forgotten > 0) {
+                log.info("forgot {} request ids older than {} s", forgotten, retention.toSeconds());
+            }
+        } catch (SQLException e) {
+            log.debug("request id cleanup skipped: {}", e.getMessage());
+        }
+    }
+
+    /** Records what is queued, then closes the counter, the cache and the pool, in that order; skips what never started. */
+    @Override
+    public void close() {
+        if (housekeeping != null) {
+            housekeeping.shutdownNow();
+        }
+        if (counter != null) {
+            counter.close();
+        }
+        if (cache != null) {
+            cache.close();
+        }
+        if (dataSource != null) {
+            dataSource.close();
+        }
+    }
+}

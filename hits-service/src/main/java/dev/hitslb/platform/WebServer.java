@@ -1,0 +1,48 @@
+package dev.hitslb.platform;
+
+import io.javalin.Javalin;
+import io.javalin.config.RoutesConfig;
+import io.javalin.json.JavalinJackson;
+import java.util.List;
+import java.util.function.Consumer;
+import org.eclipse.jetty.server.handler.GracefulHandler;
+
+/**
+ * The Javalin app every service built from this template shares: virtual threads, graceful shutdown,
+ * X-Instance-Id on every response, /health/live, /health/ready, /metrics, http_responses_total and
+ * JSON errors. The service adds its own routes.
+ */
+public final class WebServer {
+    static final String INSTANCE_HEADER = "X-Instance-Id";
+
+    private WebServer() {
+    }
+
+    /** The unstarted app; stopping it finishes in-flight requests, then runs {@code onStopped}. */
+    public static Javalin create(AppConfig config, Metrics metrics, List<HealthCheck> checks, Runnable onStopped,
+                                 Consumer<RoutesConfig> routes) {
+        String instance = config.instanceId();
+        HealthHandler health = new HealthHandler(instance, checks);
+        return Javalin.create(cfg -> {
+            cfg.startup.showJavalinBanner = false;
+            cfg.concurrency.useVirtualThreads = true;
+            cfg.http.prefer405over404 = true;
+            cfg.jsonMapper(new JavalinJackson());
+            cfg.jetty.modifyServer(server -> {
+                // On stop: refuse new requests, let in-flight ones finish, give up after the timeout.
+                server.insertHandler(new GracefulHandler());
+                server.setStopTimeout(config.shutdownTimeout().toMillis());
+            });
+
+            cfg.routes.before(ctx -> ctx.header(INSTANCE_HEADER, instance));
+            routes.accept(cfg.routes);
+            cfg.routes.get("/health/live", health::live);
+            cfg.routes.get("/health/ready", health::ready);
+            cfg.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
+            cfg.routes.after(ctx -> metrics.responses.labelValues(Integer.toString(ctx.statusCode())).inc());
+            JsonErrors.install(cfg.routes, instance);
+
+            cfg.events.serverStopped(onStopped::run);
+        });
+    }
+}
