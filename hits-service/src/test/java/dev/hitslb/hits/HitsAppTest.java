@@ -1,0 +1,99 @@
+package dev.hitslb.hits;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hitslb.platform.AppConfig;
+import dev.hitslb.platform.HealthCheck;
+import dev.hitslb.platform.Metrics;
+import io.javalin.Javalin;
+import io.javalin.testtools.JavalinTest;
+import io.javalin.testtools.Response;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** The HTTP layer in process, on a fake store and fake health checks: no PostgreSQL, no Redis. */
+class HitsAppTest {
+    /** Counts in memory, as the real store does in PostgreSQL. */
+    static final class FakeStore implements HitStore {
+        long hits;
+
+        @Override
+        public synchronized long count(String requestId) {
+            return ++hits;
+        }
+
+        @Override
+        public synchronized long total() {
+            return hits;
+        }
+    }
+
+    private final FakeStore store = new FakeStore();
+    private final AtomicBoolean databaseUp = new AtomicBoolean(true);
+    private final Javalin app = HitsApp.create(AppConfig.from(Map.of("INSTANCE_ID", "test-1")), store, new Metrics(),
+            List.of(HealthCheck.required("postgres", databaseUp::get), HealthCheck.optional("redis", () -> true)),
+            () -> { });
+
+    @Test
+    void get_root_counts_and_answers_json_or_html() {
+        JavalinTest.test(app, (server, client) -> {
+            Response json = client.get("/", req -> req.header("Accept", "application/json"));
+            assertThat(json.code()).isEqualTo(200);
+            assertThat(json.body().string()).isEqualTo("{\"instance\":\"test-1\",\"hits\":1}");
+
+            Response html = client.get("/", req -> req.header("Accept", "text/html"));
+            assertThat(html.code()).isEqualTo(200);
+            assertThat(html.headers().get("Content-Type").getFirst()).startsWith("text/html");
+            assertThat(html.body().string()).contains("<p class=\"hits\">2</p>").contains("test-1");
+        });
+    }
+
+    @Test
+    void api_hits_reads_the_total_counting_nothing() {
+        store.hits = 41;
+        JavalinTest.test(app, (server, client) -> {
+            assertThat(client.get("/api/hits").body().string()).isEqualTo("{\"instance\":\"test-1\",\"hits\":41}");
+            assertThat(client.get("/api/hits").body().string()).isEqualTo("{\"instance\":\"test-1\",\"hits\":41}");
+            assertThat(store.hits).isEqualTo(41);
+        });
+    }
+
+    @Test
+    void every_response_names_the_instance_errors_included() {
+        JavalinTest.test(app, (server, client) -> {
+            for (String path : List.of("/", "/api/hits", "/health/live", "/health/ready", "/metrics", "/nope")) {
+                assertThat(client.get(path).headers().get("X-Instance-Id")).as(path).containsExactly("test-1");
+            }
+        });
+    }
+
+    @Test
+    void not_ready_when_the_database_check_fails() {
+        JavalinTest.test(app, (server, client) -> {
+            assertThat(client.get("/health/ready").code()).isEqualTo(200);
+            databaseUp.set(false);
+            Response ready = client.get("/health/ready");
+            assertThat(ready.code()).isEqualTo(503);
+            assertThat(ready.body().string())
+                    .isEqualTo("{\"status\":\"DOWN\",\"instance\":\"test-1\",\"postgres\":\"DOWN\",\"redis\":\"UP\"}");
+            assertThat(client.get("/health/live").code()).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void errors_are_json_naming_the_instance() {
+        JavalinTest.test(app, (server, client) -> {
+            Response missing = client.get("/nope");
+            assertThat(missing.code()).isEqualTo(404);
+            assertThat(missing.body().string()).contains("\"error\":\"no such page: /nope\"").contains("\"instance\":\"test-1\"");
+
+            Response badId = client.get("/", req -> req.header("X-Request-Id", "has space"));
+            assertThat(badId.code()).isEqualTo(400);
+            assertThat(badId.body().string()).contains("\"error\":\"X-Request-Id must be 1 to 200 visible ASCII characters\"")
+                    .contains("\"instance\":\"test-1\"");
+            assertThat(store.hits).isZero();
+        });
+    }
+}
