@@ -45,22 +45,18 @@ public final class NginxConfig {
      */
     public static String upstream(Algorithm algorithm, Target target, Topology topology, NginxVersion nginx) {
         requireSupported(algorithm, target, topology, nginx);
-        boolean compose = target == Target.COMPOSE;
         List<String> lines = new ArrayList<>();
         for (Replica replica : topology.replicas()) {
             lines.add(serverLine(algorithm, target, replica, false));
         }
         topology.backup().ifPresent(backup -> lines.add(
                 fragment("upstream/backup.conf", Map.of("server", serverLine(algorithm, target, backup, true)))));
-        String servers = fragment("upstream/servers.conf", Map.of(
-                "zone_note", compose ? " Needed by `resolve`." : "",
-                "resolve_note", compose ? "    # resolve: the name is looked up again as the resolver's `valid` says (nginx >= 1.27.3).\n" : "",
-                "server_lines", String.join("\n", lines)));
         return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", Map.of(
-                "rendered_for", compose
-                        ? "# Rendered by lb-config for compose (nginx >= " + minimum(algorithm, target) + "); do not edit by hand."
-                        : "# Rendered by lb-config for nginx on this machine (nginx >= " + minimum(algorithm, target) + ").",
-                "servers", servers,
+                "target", target.id(),
+                "minimum", minimum(algorithm, target).toString(),
+                "servers", fragment("upstream/servers.conf", Map.of(
+                        "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
+                        "server_lines", String.join("\n", lines))),
                 "keepalive", fragment("upstream/keepalive.conf", Map.of())));
     }
 
