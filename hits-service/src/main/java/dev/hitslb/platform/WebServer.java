@@ -38,6 +38,10 @@ public final class WebServer {
             routes.accept(cfg.routes);
             cfg.routes.get("/health/live", health::live);
             cfg.routes.get("/health/ready", health::ready);
+            // Javalin answers HEAD of a GET route 200 without running it: a checker probing with HEAD
+            // would keep routing to an instance that cannot count. The probes answer HEAD as GET.
+            cfg.routes.head("/health/live", health::live);
+            cfg.routes.head("/health/ready", health::ready);
             cfg.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
             cfg.routes.after(ctx -> metrics.responses.labelValues(Integer.toString(ctx.statusCode())).inc());
             JsonErrors.install(cfg.routes, instance);

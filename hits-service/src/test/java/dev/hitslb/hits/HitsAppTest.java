@@ -8,6 +8,10 @@ import dev.hitslb.platform.Metrics;
 import io.javalin.Javalin;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -80,6 +84,24 @@ class HitsAppTest {
                     .isEqualTo("{\"status\":\"DOWN\",\"instance\":\"test-1\",\"postgres\":\"DOWN\",\"redis\":\"UP\"}");
             assertThat(client.get("/health/live").code()).isEqualTo(200);
         });
+    }
+
+    @Test
+    void head_tells_the_same_truth_as_get() {
+        // A checker that probes with HEAD must not keep routing to an instance that cannot count.
+        JavalinTest.test(app, (server, client) -> {
+            assertThat(head(server, "/health/ready")).isEqualTo(200);
+            databaseUp.set(false);
+            assertThat(head(server, "/health/ready")).isEqualTo(503);
+            assertThat(head(server, "/health/live")).isEqualTo(200);
+        });
+    }
+
+    /** javalin-testtools' client has no HEAD: the JDK's does. */
+    private static int head(Javalin server, String path) throws Exception {
+        HttpRequest head = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
+                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+        return HttpClient.newHttpClient().send(head, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
