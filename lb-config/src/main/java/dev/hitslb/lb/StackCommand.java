@@ -61,11 +61,7 @@ public final class StackCommand {
 
     @Command(name = "status", description = "One line per process: NAME STATE pid=PID port=PORT.")
     int status() {
-        Stack stack = current();
-        stack.status().forEach(System.out::println);
-        if (stack.running().isEmpty()) {
-            System.out.println("nothing is running: ./stack up starts it again (the data is kept)");
-        }
+        current().status().forEach(System.out::println);
         return 0;
     }
 
