@@ -4,7 +4,11 @@ import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 
 /**
@@ -14,6 +18,12 @@ import org.eclipse.jetty.server.handler.GracefulHandler;
  */
 public final class WebServer {
     static final String INSTANCE_HEADER = "X-Instance-Id";
+    /**
+     * Connections the kernel may hold before Jetty accepts them (capped by net.core.somaxconn). Jetty's
+     * default is the JDK's 50: a burst from nginx overflowed it, the dropped SYNs came back only after 1 s
+     * (nginx's proxy_connect_timeout), and nginx took the replica out as failed.
+     */
+    public static final int ACCEPT_QUEUE = 1024;
 
     private WebServer() {
     }
@@ -23,12 +33,14 @@ public final class WebServer {
                                  Consumer<RoutesConfig> routes) {
         String instance = config.instanceId();
         HealthHandler health = new HealthHandler(instance, checks);
+        AtomicReference<Server> jetty = new AtomicReference<>();
         return Javalin.create(cfg -> {
             cfg.startup.showJavalinBanner = false;
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
             cfg.jsonMapper(new JavalinJackson());
             cfg.jetty.modifyServer(server -> {
+                jetty.set(server);
                 // On stop: refuse new requests, let in-flight ones finish, give up after the timeout.
                 server.insertHandler(new GracefulHandler());
                 server.setStopTimeout(config.shutdownTimeout().toMillis());
@@ -46,6 +58,14 @@ public final class WebServer {
             cfg.routes.after(ctx -> metrics.responses.labelValues(Integer.toString(ctx.statusCode())).inc());
             JsonErrors.install(cfg.routes, instance);
 
+            // Javalin adds its connector after modifyServer; it is there, not yet listening, when starting.
+            cfg.events.serverStarting(() -> {
+                for (Connector connector : jetty.get().getConnectors()) {
+                    if (connector instanceof ServerConnector listening) {
+                        listening.setAcceptQueueSize(ACCEPT_QUEUE);
+                    }
+                }
+            });
             cfg.events.serverStopped(onStopped::run);
         });
     }

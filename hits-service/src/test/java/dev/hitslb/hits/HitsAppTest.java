@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitslb.platform.AppConfig;
 import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Metrics;
+import dev.hitslb.platform.WebServer;
 import io.javalin.Javalin;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
@@ -15,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.jetty.server.ServerConnector;
 import org.junit.jupiter.api.Test;
 
 /** The HTTP layer in process, on a fake store and fake health checks: no PostgreSQL, no Redis. */
@@ -94,6 +96,16 @@ class HitsAppTest {
             databaseUp.set(false);
             assertThat(head(server, "/health/ready")).isEqualTo(503);
             assertThat(head(server, "/health/live")).isEqualTo(200);
+        });
+    }
+
+    @Test
+    void listens_with_a_backlog_for_bursts() {
+        // The JDK's default of 50 turned a 500-client burst through nginx into 76 % 503s.
+        JavalinTest.test(app, (server, client) -> {
+            assertThat(server.jettyServer().server().getConnectors())
+                    .singleElement()
+                    .satisfies(c -> assertThat(((ServerConnector) c).getAcceptQueueSize()).isEqualTo(WebServer.ACCEPT_QUEUE));
         });
     }
 
