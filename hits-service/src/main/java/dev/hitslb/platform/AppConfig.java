@@ -7,6 +7,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -15,6 +16,7 @@ import java.util.Map;
  */
 public record AppConfig(
         int httpPort,
+        String bindAddress,
         String instanceId,
         String dbUrl,
         String dbUser,
@@ -34,6 +36,7 @@ public record AppConfig(
         URI redis = e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379");
         return new AppConfig(
                 e.integer("HTTP_PORT", 8080, 1, 65_535),
+                e.ipAddress("BIND_ADDRESS", "0.0.0.0"),
                 e.text("INSTANCE_ID", hostName()),
                 e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/hits"),
                 e.text("DB_USER", "hits"),
@@ -82,6 +85,22 @@ public record AppConfig(
                 // reported below with the accepted range
             }
             throw new ConfigException(name, value, "a whole number from " + min + " to " + max);
+        }
+
+        /** An IP address literal (no host name: binding must not wait for DNS), e.g. 127.0.0.1, 0.0.0.0, ::. */
+        String ipAddress(String name, String fallback) {
+            String value = text(name, fallback);
+            boolean ipv4 = value.matches("\\d{1,3}(\\.\\d{1,3}){3}")
+                    && Arrays.stream(value.split("\\.")).mapToInt(Integer::parseInt).allMatch(octet -> octet <= 255);
+            try {
+                // With a ':' the JDK parses an IPv6 literal and never asks DNS; it refuses a malformed one.
+                if (ipv4 || (value.contains(":") && InetAddress.getByName(value) != null)) {
+                    return value;
+                }
+            } catch (UnknownHostException ignored) {
+                // reported below
+            }
+            throw new ConfigException(name, value, "an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
         }
 
         String jdbcUrl(String name, String fallback) {

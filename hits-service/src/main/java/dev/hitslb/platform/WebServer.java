@@ -59,9 +59,12 @@ public final class WebServer {
             JsonErrors.install(cfg.routes, instance);
 
             // Javalin adds its connector after modifyServer; it is there, not yet listening, when starting.
+            // BIND_ADDRESS: ./stack and the suites listen on 127.0.0.1 only, so nobody reaches a replica
+            // around nginx; a container listens on every interface of its own network.
             cfg.events.serverStarting(() -> {
                 for (Connector connector : jetty.get().getConnectors()) {
                     if (connector instanceof ServerConnector listening) {
+                        listening.setHost(config.bindAddress());
                         listening.setAcceptQueueSize(ACCEPT_QUEUE);
                     }
                 }

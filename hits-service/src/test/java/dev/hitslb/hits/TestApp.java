@@ -45,6 +45,7 @@ final class TestApp implements AutoCloseable {
         Map<String, String> env = new HashMap<>(env(pg, redis));
         env.put("INSTANCE_ID", instance);
         env.put("HTTP_PORT", Integer.toString(Ports.free()));
+        env.put("BIND_ADDRESS", "127.0.0.1");
         env.putAll(extra);
         return new TestApp(instance, env);
     }

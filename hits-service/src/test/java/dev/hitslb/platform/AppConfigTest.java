@@ -15,6 +15,7 @@ class AppConfigTest {
     void defaults_fit_local_development() {
         AppConfig config = AppConfig.from(Map.of("INSTANCE_ID", "hits-1"));
         assertThat(config.httpPort()).isEqualTo(8080);
+        assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
         assertThat(config.instanceId()).isEqualTo("hits-1");
         assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/hits");
         assertThat(config.redisHost()).isEqualTo("127.0.0.1");
@@ -35,10 +36,22 @@ class AppConfigTest {
                 .hasMessage("invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
         assertThatThrownBy(() -> AppConfig.from(Map.of("HTTP_PORT", "70000"))).hasMessageContaining("HTTP_PORT");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_POOL_SIZE", "1"))).hasMessageContaining("DB_POOL_SIZE");
+        for (String notAnAddress : new String[] {"localhost", "256.0.0.1", "1.2.3", "fe80::zz"}) {
+            assertThatThrownBy(() -> AppConfig.from(Map.of("BIND_ADDRESS", notAnAddress)))
+                    .hasMessage("invalid BIND_ADDRESS='" + notAnAddress + "': expected an IP address such as 127.0.0.1"
+                            + " (this machine only) or 0.0.0.0 (every interface)");
+        }
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://x/y"))).hasMessageContaining("DB_URL");
         assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "localhost:6379"))).hasMessageContaining("REDIS_URL");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_PASSWORD_FILE", "/nonexistent/secret")))
                 .hasMessageContaining("DB_PASSWORD_FILE");
+    }
+
+    @Test
+    void the_bind_address_takes_ipv4_and_ipv6_literals() {
+        for (String address : new String[] {"127.0.0.1", "0.0.0.0", "::", "::1", "10.1.2.3"}) {
+            assertThat(AppConfig.from(Map.of("BIND_ADDRESS", address)).bindAddress()).isEqualTo(address);
+        }
     }
 
     @Test

@@ -262,6 +262,7 @@ public final class Stack {
         // The replica also inherits this environment, so e.g. DB_POOL_SIZE=8 ./stack up reaches every replica.
         Map<String, String> env = Map.of(
                 "HTTP_PORT", Integer.toString(layout.port(name)),
+                "BIND_ADDRESS", "127.0.0.1", // reachable through nginx, not around it
                 "INSTANCE_ID", name,
                 "DB_URL", layout.jdbcUrl(),
                 "DB_USER", PostgresServer.USER,

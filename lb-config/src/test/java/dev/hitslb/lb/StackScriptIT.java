@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,6 +102,41 @@ class StackScriptIT {
         Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
         assertThat(up.exit).as(up.output).isZero();
         assertThat(total()).isEqualTo(before);
+    }
+
+    @Test
+    void nothing_listens_beyond_loopback() throws IOException {
+        // Replicas bound every interface once: anyone reaching the host skipped nginx (its request ids,
+        // its limits) and read /metrics. ./stack promises 127.0.0.1 for every process it starts.
+        for (int p : List.of(port, port + 1, port + 2, port + 20, port + 21)) {
+            assertThat(listeningAddresses(p)).as("listening on port %d", p).containsOnly("127.0.0.1");
+        }
+    }
+
+    /** The local addresses of the TCP sockets listening on {@code port}, from /proc/net/tcp and tcp6. */
+    private static List<String> listeningAddresses(int port) throws IOException {
+        List<String> addresses = new ArrayList<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            for (String row : Files.readAllLines(Path.of(table)).stream().skip(1).toList()) { // after the header
+                String[] fields = row.trim().split("\\s+");
+                String[] local = fields[1].split(":");
+                if (fields[3].equals("0A") && Integer.parseInt(local[1], 16) == port) {
+                    addresses.add(local[0].length() == 8 ? ipv4(local[0])
+                            : local[0].startsWith(IPV4_MAPPED) ? ipv4(local[0].substring(IPV4_MAPPED.length()))
+                            : "[" + local[0] + "]");
+                }
+            }
+        }
+        return addresses;
+    }
+
+    /** ::ffff:a.b.c.d as /proc/net/tcp6 writes it: the JVM's dual-stack socket bound to an IPv4 address. */
+    private static final String IPV4_MAPPED = "0000000000000000FFFF0000";
+
+    /** /proc/net/tcp writes an IPv4 address as one little-endian hex word: 0100007F is 127.0.0.1. */
+    private static String ipv4(String hex) {
+        long word = Long.parseLong(hex, 16);
+        return (word & 0xff) + "." + (word >> 8 & 0xff) + "." + (word >> 16 & 0xff) + "." + (word >> 24 & 0xff);
     }
 
     private static String line(String name, int p) {
