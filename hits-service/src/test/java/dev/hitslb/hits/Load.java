@@ -7,12 +7,13 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
 
@@ -21,10 +22,20 @@ final class Load {
     private Load() {
     }
 
-    /** What came back: status counts (0 = no response), bodies of 2xx answers, and the slowest answer. */
-    record Result(Map<Integer, Integer> statuses, List<String> okBodies, Duration slowest) {
+    /** What came back: status counts (0 = no response), bodies of 2xx answers, each answer's latency by status. */
+    record Result(Map<Integer, Integer> statuses, List<String> okBodies, Map<Integer, List<Duration>> latencies) {
         int count(int status) {
             return statuses.getOrDefault(status, 0);
+        }
+
+        Duration slowest() {
+            return latencies.values().stream().flatMap(List::stream).max(Duration::compareTo).orElse(Duration.ZERO);
+        }
+
+        /** The median latency of the answers with {@code status}. */
+        Duration median(int status) {
+            List<Duration> sorted = latencies.getOrDefault(status, List.of()).stream().sorted().toList();
+            return sorted.isEmpty() ? Duration.ZERO : sorted.get(sorted.size() / 2);
         }
 
         int ok() {
@@ -46,7 +57,7 @@ final class Load {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
-        AtomicLong slowest = new AtomicLong();
+        Map<Integer, Queue<Duration>> latencies = new ConcurrentHashMap<>();
         Semaphore slots = new Semaphore(concurrency);
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < n; i++) {
@@ -67,12 +78,14 @@ final class Load {
                     } finally {
                         slots.release();
                     }
-                    slowest.accumulateAndGet(System.nanoTime() - start, Math::max);
+                    latencies.computeIfAbsent(status, k -> new ConcurrentLinkedQueue<>()).add(Duration.ofNanos(System.nanoTime() - start));
                     statuses.merge(status, 1, Integer::sum);
                 });
             }
         }
-        return new Result(Map.copyOf(statuses), List.copyOf(bodies), Duration.ofNanos(slowest.get()));
+        Map<Integer, List<Duration>> byStatus = new TreeMap<>();
+        latencies.forEach((status, queue) -> byStatus.put(status, List.copyOf(queue)));
+        return new Result(Map.copyOf(statuses), List.copyOf(bodies), byStatus);
     }
 
     static HttpRequest get(URI uri, String requestId) {
