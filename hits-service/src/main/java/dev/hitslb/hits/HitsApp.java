@@ -1,9 +1,9 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.AppConfig;
-import dev.hitslb.platform.ConfigException;
 import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Metrics;
+import dev.hitslb.platform.StartupException;
 import dev.hitslb.platform.WebServer;
 import io.javalin.Javalin;
 import java.util.List;
@@ -17,20 +17,39 @@ public final class HitsApp {
     private HitsApp() {
     }
 
+    /**
+     * Exits at once, with one line naming the cause, when start-up cannot succeed (a bad variable, refused
+     * credentials, PostgreSQL away for DB_STARTUP_TIMEOUT_SECONDS, the port taken); what was started is closed first.
+     */
     public static void main(String[] args) {
-        AppConfig config;
         try {
-            config = AppConfig.from(System.getenv());
-        } catch (ConfigException e) {
+            start();
+        } catch (StartupException e) {
             System.err.println("hits-service: " + e.getMessage());
-            System.exit(2);
-            return;
+            System.exit(e.exitCode());
         }
+    }
+
+    private static void start() {
+        AppConfig config = AppConfig.from(System.getenv());
         HitsBackend backend = new HitsBackend(config);
-        backend.start();
-        Javalin app = create(config, backend);
-        Runtime.getRuntime().addShutdownHook(new Thread(app::stop, "graceful-shutdown"));
-        app.start(config.httpPort());
+        Javalin app;
+        try {
+            backend.start();
+            app = create(config, backend);
+        } catch (RuntimeException | Error e) {
+            backend.close(); // the writer thread is not a daemon: left running, it would keep the JVM alive
+            throw e;
+        }
+        Thread graceful = new Thread(app::stop, "graceful-shutdown");
+        Runtime.getRuntime().addShutdownHook(graceful);
+        try {
+            WebServer.start(app, config.httpPort());
+        } catch (RuntimeException | Error e) {
+            Runtime.getRuntime().removeShutdownHook(graceful);
+            backend.close();
+            throw e;
+        }
         log.info("instance {} ready on port {}", config.instanceId(), config.httpPort());
     }
 

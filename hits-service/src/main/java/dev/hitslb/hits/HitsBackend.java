@@ -31,13 +31,18 @@ final class HitsBackend implements HitStore, AutoCloseable {
     private Totals totals;
     private HitCounter counter;
     private ScheduledExecutorService housekeeping;
+    private boolean closed;
 
     HitsBackend(AppConfig config) {
         this.config = config;
     }
 
-    /** Migrates the schema, connects, fills the cache and starts the counter; fails when PostgreSQL stays away. */
+    /**
+     * Waits for PostgreSQL, migrates the schema, connects, fills the cache and starts the counter; fails
+     * when PostgreSQL stays away or refuses the credentials. Whatever fails, {@link #close} stops what started.
+     */
     void start() {
+        Postgres.awaitStartup(config);
         Postgres.migrate(config);
         dataSource = Postgres.pool("hits", config);
         repository = new HitRepository(dataSource);
@@ -83,9 +88,16 @@ final class HitsBackend implements HitStore, AutoCloseable {
         }
     }
 
-    /** Records what is queued, then closes the counter, the cache and the pool, in that order; skips what never started. */
+    /**
+     * Records what is queued, then closes the counter, the cache and the pool, in that order; skips what
+     * never started. Idempotent: a failed start-up closes it, and so may the stopped app.
+     */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         if (housekeeping != null) {
             housekeeping.shutdownNow();
         }

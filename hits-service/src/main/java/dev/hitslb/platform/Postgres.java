@@ -5,9 +5,14 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Properties;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** PostgreSQL plumbing: the schema migration, the connection pool, and round trips bounded in time. */
 public final class Postgres {
@@ -15,18 +20,85 @@ public final class Postgres {
     private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
     /** pgjdbc applies a network timeout itself; the executor is never used. */
     private static final Executor DIRECT = Runnable::run;
+    private static final Duration STARTUP_RETRY_EVERY = Duration.ofSeconds(1);
+    private static final Duration STARTUP_REPORT_EVERY = Duration.ofSeconds(5);
+    private static final Logger log = LoggerFactory.getLogger(Postgres.class);
 
     private Postgres() {
     }
 
     /**
-     * Applies src/main/resources/db/migration, waiting for PostgreSQL for a while (compose may start
-     * us first). On a connection of its own: a cold JVM's first connection can outlast the pool's
-     * 250 ms connection timeout, which would cost a retry at every start.
+     * Applies src/main/resources/db/migration; call after {@link #awaitStartup} (PostgreSQL answers). On a
+     * connection of its own: a cold JVM's first connection can outlast the pool's 250 ms connection
+     * timeout, which would cost a retry at every start.
      */
     public static void migrate(AppConfig config) {
-        Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword())
-                .connectRetries(10).load().migrate();
+        Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword()).load().migrate();
+    }
+
+    /**
+     * Waits until PostgreSQL accepts our credentials (compose may start us first), for at most
+     * DB_STARTUP_TIMEOUT_SECONDS, with a progress line every few seconds. Refused credentials or a
+     * missing database are not retried: waiting cannot fix the environment.
+     *
+     * @throws StartupException naming DB_USER and DB_PASSWORD, or DB_URL, and the cause
+     */
+    public static void awaitStartup(AppConfig config) {
+        long start = System.nanoTime();
+        long deadline = start + config.dbStartupTimeout().toNanos();
+        long nextReport = start;
+        while (true) {
+            long left = deadline - System.nanoTime();
+            try (Connection ignored = connect(config, Math.clamp(TimeUnit.NANOSECONDS.toSeconds(left), 1, 5))) {
+                if (nextReport != start) {
+                    log.info("PostgreSQL at {} answered after {} ms", config.dbUrl(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                }
+                return;
+            } catch (SQLException e) {
+                String state = e.getSQLState() == null ? "" : e.getSQLState();
+                if (state.startsWith("28")) { // 28P01 wrong password, 28000 no such role or no pg_hba.conf entry
+                    throw new StartupException(StartupException.BAD_CONFIGURATION, "PostgreSQL at DB_URL='" + config.dbUrl()
+                            + "' refused DB_USER='" + config.dbUser() + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): "
+                            + e.getMessage());
+                }
+                if ("3D000".equals(state)) {
+                    throw new StartupException(StartupException.BAD_CONFIGURATION,
+                            "invalid DB_URL='" + config.dbUrl() + "': " + e.getMessage());
+                }
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    throw new StartupException(StartupException.UNAVAILABLE, "PostgreSQL at DB_URL='" + config.dbUrl()
+                            + "' did not answer within " + config.dbStartupTimeout().toSeconds()
+                            + " s (DB_STARTUP_TIMEOUT_SECONDS): " + e.getMessage());
+                }
+                if (now >= nextReport) {
+                    log.warn("waiting for PostgreSQL at {}, {} s left: {}", config.dbUrl(),
+                            TimeUnit.NANOSECONDS.toSeconds(deadline - now), e.getMessage());
+                    nextReport = now + STARTUP_REPORT_EVERY.toNanos();
+                }
+                sleep(Math.min(STARTUP_RETRY_EVERY.toNanos(), deadline - now));
+            }
+        }
+    }
+
+    /** One connection straight from the driver, its connect and log-in bounded by {@code timeoutSeconds}. */
+    private static Connection connect(AppConfig config, long timeoutSeconds) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", config.dbUser());
+        properties.setProperty("password", config.dbPassword());
+        properties.setProperty("connectTimeout", Long.toString(timeoutSeconds));
+        properties.setProperty("loginTimeout", Long.toString(timeoutSeconds));
+        properties.setProperty("socketTimeout", Long.toString(timeoutSeconds));
+        return new Driver().connect(config.dbUrl(), properties);
+    }
+
+    private static void sleep(long nanos) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(nanos);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StartupException(StartupException.UNAVAILABLE, "interrupted while waiting for PostgreSQL");
+        }
     }
 
     /** The pool, with its first connection open; call after {@link #migrate} (PostgreSQL is up). */

@@ -3,6 +3,7 @@ package dev.hitslb.platform;
 import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
+import io.javalin.util.JavalinBindException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -26,6 +27,20 @@ public final class WebServer {
     public static final int ACCEPT_QUEUE = 1024;
 
     private WebServer() {
+    }
+
+    /**
+     * Starts {@code app} on {@code port} (HTTP_PORT).
+     *
+     * @throws StartupException when the port is taken; the app is stopped, so nothing of it keeps running
+     */
+    public static void start(Javalin app, int port) {
+        try {
+            app.start(port);
+        } catch (JavalinBindException e) {
+            app.stop(); // Jetty's threads and onStopped: nothing of the app outlives the failure
+            throw new StartupException(StartupException.UNAVAILABLE, "port " + port + " is in use (HTTP_PORT)");
+        }
     }
 
     /** The unstarted app; stopping it finishes in-flight requests, then runs {@code onStopped}. */

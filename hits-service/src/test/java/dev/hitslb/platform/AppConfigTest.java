@@ -21,6 +21,7 @@ class AppConfigTest {
         assertThat(config.redisHost()).isEqualTo("127.0.0.1");
         assertThat(config.redisPort()).isEqualTo(6379);
         assertThat(config.dbTimeout()).isEqualTo(Duration.ofMillis(900));
+        assertThat(config.dbStartupTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.requestIdRetention()).isEqualTo(Duration.ofMinutes(15));
     }
 
@@ -42,6 +43,8 @@ class AppConfigTest {
                             + " (this machine only) or 0.0.0.0 (every interface)");
         }
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://x/y"))).hasMessageContaining("DB_URL");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_STARTUP_TIMEOUT_SECONDS", "-1")))
+                .hasMessage("invalid DB_STARTUP_TIMEOUT_SECONDS='-1': expected a whole number from 0 to 3600");
         assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "localhost:6379"))).hasMessageContaining("REDIS_URL");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_PASSWORD_FILE", "/nonexistent/secret")))
                 .hasMessageContaining("DB_PASSWORD_FILE");
