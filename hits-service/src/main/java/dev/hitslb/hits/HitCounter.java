@@ -1,6 +1,7 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.DatabaseUnavailableException;
+import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -48,6 +49,8 @@ final class HitCounter implements AutoCloseable {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
+    /** Why the writer stopped before {@link #close}; null while it runs. */
+    private volatile Throwable died;
 
     HitCounter(HitRepository repository, Totals totals, HitMetrics metrics, Duration timeout) {
         this.repository = repository;
@@ -67,9 +70,15 @@ final class HitCounter implements AutoCloseable {
         if (closed) {
             throw new DatabaseUnavailableException("the service is shutting down");
         }
+        if (died != null) {
+            throw writerDied();
+        }
         long now = System.nanoTime();
         Pending pending = new Pending(requestId, now, now + timeout.toNanos());
         queue.add(pending);
+        if (died != null && pending.abandon()) { // it died after the check above: nobody will take it
+            throw writerDied();
+        }
         try {
             return pending.result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
@@ -103,7 +112,41 @@ final class HitCounter implements AutoCloseable {
                 : new DatabaseUnavailableException("counting failed", e.getCause());
     }
 
+    /**
+     * Runs the loop; if it ever ends before {@link #close} (an Error such as OutOfMemoryError or
+     * StackOverflowError, an interrupt, a bug), says so once, fails everything waiting, and from then on
+     * {@link #healthCheck} is DOWN (/health/ready: 503) and every count fails at once instead of timing out.
+     */
     private void writeLoop() {
+        Throwable cause = null;
+        try {
+            writeUntilClosed();
+        } catch (Throwable t) {
+            cause = t;
+        }
+        if (closed && cause == null) {
+            return;
+        }
+        died = cause != null ? cause : new IllegalStateException("interrupted");
+        try {
+            log.error("hit writer died; /health/ready fails from now on and every page load gets a 503", died);
+        } finally {
+            List<Pending> waiting = new ArrayList<>();
+            queue.drainTo(waiting);
+            waiting.forEach(p -> p.fail(writerDied()));
+        }
+    }
+
+    private DatabaseUnavailableException writerDied() {
+        return new DatabaseUnavailableException("the hit writer stopped: " + died, died);
+    }
+
+    /** "hit-writer" on /health/ready: required, DOWN once the writer died (nothing would be counted). */
+    HealthCheck healthCheck() {
+        return HealthCheck.required("hit-writer", () -> died == null);
+    }
+
+    private void writeUntilClosed() throws InterruptedException {
         List<Pending> batch = new ArrayList<>();
         while (!closed || !queue.isEmpty()) {
             try {
@@ -114,12 +157,12 @@ final class HitCounter implements AutoCloseable {
                 batch.add(first);
                 gather(first, batch);
                 writeBatch(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
             } catch (RuntimeException e) {
                 log.error("hit writer: unexpected failure", e);
                 batch.forEach(p -> p.fail(new IllegalStateException("counting failed", e)));
+            } catch (Throwable t) {
+                batch.forEach(p -> p.fail(new DatabaseUnavailableException("counting failed", t)));
+                throw t;
             } finally {
                 batch.clear();
             }

@@ -72,9 +72,13 @@ final class HitsBackend implements HitStore, AutoCloseable {
         return metrics;
     }
 
-    /** After {@link #start}: PostgreSQL is required; Redis down only degrades (reads fall back to PostgreSQL). */
+    /**
+     * After {@link #start}: PostgreSQL and the hit writer are required (without either nothing is counted);
+     * Redis down only degrades (reads fall back to PostgreSQL).
+     */
     List<HealthCheck> healthChecks() {
-        return List.of(Postgres.healthCheck(dataSource), HealthCheck.optional("redis", cache::isUp));
+        return List.of(Postgres.healthCheck(dataSource), counter.healthCheck(),
+                HealthCheck.optional("redis", cache::isUp));
     }
 
     private void forgetOldRequestIds(Duration retention) {
