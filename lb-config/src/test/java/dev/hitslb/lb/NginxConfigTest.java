@@ -118,6 +118,43 @@ class NginxConfigTest {
     }
 
     @Test
+    void every_location_that_adds_headers_repeats_the_request_id() {
+        // A location with add_header of its own inherits none of the server's (nginx's rule), so each
+        // one must repeat X-Request-Id, or its answers go out without it.
+        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String server = main.substring(main.indexOf("    server {"));
+        assertThat(server.substring(0, server.indexOf("\n        location ")))
+                .contains("add_header X-Request-Id $request_id always;");
+        String[] parts = server.split("\n        location ");
+        List<String> locations = List.of(parts).subList(1, parts.length);
+        assertThat(locations).isNotEmpty().allSatisfy(location -> {
+            String block = location.substring(0, location.indexOf("\n        }"));
+            if (block.contains("add_header")) {
+                assertThat(block).as(block.lines().findFirst().orElseThrow())
+                        .contains("add_header X-Request-Id $request_id always;");
+            }
+        });
+    }
+
+    @Test
+    void metrics_are_answered_by_nginx_not_proxied_to_a_replica() {
+        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String metrics = main.substring(main.indexOf("location ~ ^/metrics/*$ {"));
+        metrics = metrics.substring(0, metrics.indexOf("\n        }"));
+        assertThat(metrics).contains("return 404 ").doesNotContain("proxy_pass");
+    }
+
+    @Test
+    void a_request_without_an_answer_is_handed_to_a_replica_that_answered_503_on_the_way() {
+        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        assertThat(main).contains(
+                "error_page 502 504 = $hits_no_answer;",
+                "location @ask_again {",
+                "proxy_pass http://$hits_answered_503;",
+                "location @no_replica {");
+    }
+
+    @Test
     void removing_a_replica_keeps_the_others_where_they_are() {
         String without = NginxConfig.upstream(Algorithm.HASH, Target.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH).without("hits-2"),
                 NginxVersion.DEBIAN_12);

@@ -5,34 +5,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.ThrowawayDirs;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The shared behaviour of nginx itself, on a real nginx with no replica up. */
+/**
+ * The shared behaviour of nginx itself, on a real nginx: with no replica up, and in front of fake
+ * replicas (JDK HTTP servers answering a fixed status in the replicas' format).
+ */
 class NginxProxyIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String REQUEST_ID = "[0-9a-f]{32}";
     private static NginxServer nginx;
 
     @BeforeAll
     static void start() throws IOException {
-        int port = Ports.free();
         // Replica ports nothing listens on: every replica is down.
-        Topology topology = Topology.local(List.of(Ports.free(), Ports.free(), Ports.free()), Optional.of(Ports.free()));
-        Path prefix = ThrowawayDirs.create("nginx");
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, topology, port));
-        Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.LOCAL,
-                topology, NginxVersion.parse(NginxServer.version())));
-        nginx = NginxServer.start(prefix, port, true);
+        nginx = nginxInFrontOf(List.of(Ports.free(), Ports.free(), Ports.free()), Ports.free());
     }
 
     @AfterAll
@@ -40,9 +43,65 @@ class NginxProxyIT {
         nginx.stop();
     }
 
+    /** A throwaway nginx, round robin, over replicas hits-1..hits-N on these ports and hits-backup. */
+    private static NginxServer nginxInFrontOf(List<Integer> replicaPorts, int backupPort) throws IOException {
+        int port = Ports.free();
+        Topology topology = Topology.local(replicaPorts, Optional.of(backupPort));
+        Path prefix = ThrowawayDirs.create("nginx");
+        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, topology, port));
+        Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.LOCAL,
+                topology, NginxVersion.parse(NginxServer.version())));
+        return NginxServer.start(prefix, port, true);
+    }
+
     private static HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginx.port() + path)).build(),
+        return get(nginx, path);
+    }
+
+    private static HttpResponse<String> get(NginxServer server, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A fake replica: answers every request with {@code status}, a JSON body in the replicas' format
+     * and X-Instance-Id, and remembers the path and X-Request-Id of each request it got.
+     */
+    private record FakeReplica(HttpServer server, String name, List<String> requestIds, List<String> paths)
+            implements AutoCloseable {
+        static FakeReplica start(String name, int status) throws IOException {
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            FakeReplica fake = new FakeReplica(server, name, Collections.synchronizedList(new ArrayList<>()),
+                    Collections.synchronizedList(new ArrayList<>()));
+            server.createContext("/", exchange -> {
+                fake.paths.add(exchange.getRequestURI().getPath());
+                fake.requestIds.add(exchange.getRequestHeaders().getFirst("X-Request-Id"));
+                byte[] body = fake.body(status).getBytes(StandardCharsets.UTF_8);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.getResponseHeaders().set("X-Instance-Id", name);
+                exchange.sendResponseHeaders(status, body.length);
+                exchange.getResponseBody().write(body);
+                exchange.close();
+            });
+            server.start();
+            return fake;
+        }
+
+        String body(int status) {
+            return status == 200
+                    ? "{\"instance\":\"" + name + "\",\"hits\":1}\n"
+                    : "{\"error\":\"in doubt: this page load may have been counted; retry with the same "
+                            + "X-Request-Id\",\"instance\":\"" + name + "\"}\n";
+        }
+
+        int port() {
+            return server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
     }
 
     @Test
@@ -69,5 +128,85 @@ class NginxProxyIT {
         HttpResponse<String> status = get("/nginx-status");
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(status.body()).startsWith("Active connections:");
+    }
+
+    @Test
+    void every_answer_carries_the_request_id_even_nginx_s_own() throws Exception {
+        // Its own nginx: requests to / would take the shared one's replicas out for fail_timeout.
+        try (NginxServer lb = nginxInFrontOf(List.of(Ports.free(), Ports.free()), Ports.free())) {
+            for (String path : List.of("/", "/api/hits", "/nginx-health", "/nginx-status", "/metrics")) {
+                assertThat(get(lb, path).headers().firstValue("X-Request-Id")).as(path).hasValueSatisfying(
+                        id -> assertThat(id).matches(REQUEST_ID));
+            }
+            assertThat(get(lb, "/").headers().firstValue("X-Request-Id"))
+                    .as("a new id per request").isNotEqualTo(get(lb, "/").headers().firstValue("X-Request-Id"));
+        }
+    }
+
+    @Test
+    void a_replica_s_503_reaches_the_client_with_its_body_and_the_request_id_it_was_given() throws Exception {
+        // hits-2 answers an in-doubt 503; hits-1, hits-3 and the backup are down. nginx moves on from
+        // the 503 (it may be a replica shutting down) and finds no one else: the client must still
+        // get hits-2's answer, not "no replica is available", and the id to retry with.
+        try (FakeReplica hits2 = FakeReplica.start("hits-2", 503);
+             NginxServer lb = nginxInFrontOf(List.of(Ports.free(), hits2.port(), Ports.free()), Ports.free())) {
+            HttpResponse<String> response = get(lb, "/");
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-2");
+            assertThat(response.body()).isEqualTo(hits2.body(503));
+            assertThat(hits2.requestIds()).isNotEmpty()
+                    .allSatisfy(id -> assertThat(response.headers().firstValue("X-Request-Id")).hasValue(id));
+        }
+    }
+
+    @Test
+    void a_replica_s_503_reaches_the_client_when_every_other_replica_has_just_failed() throws Exception {
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
+             FakeReplica hits2 = FakeReplica.start("hits-2", 503);
+             FakeReplica hits3 = FakeReplica.start("hits-3", 503);
+             FakeReplica backup = FakeReplica.start("hits-backup", 503);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), backup.port())) {
+            // The first request meets every replica once; the last answer (the backup's) is sent on.
+            // The second finds hits-1..3 out for fail_timeout: only the backup answers, then nginx has
+            // a try left and no replica to give it to.
+            for (int i = 1; i <= 2; i++) {
+                HttpResponse<String> response = get(lb, "/");
+                assertThat(response.statusCode()).as("request %d", i).isEqualTo(503);
+                assertThat(response.headers().firstValue("X-Instance-Id")).as("request %d", i).hasValue("hits-backup");
+                assertThat(response.body()).as("request %d", i).isEqualTo(backup.body(503));
+            }
+        }
+    }
+
+    @Test
+    void a_503_from_one_replica_is_still_retried_on_the_next() throws Exception {
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
+             FakeReplica hits2 = FakeReplica.start("hits-2", 200);
+             FakeReplica hits3 = FakeReplica.start("hits-3", 200);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), Ports.free())) {
+            for (int i = 0; i < 6; i++) {
+                HttpResponse<String> response = get(lb, "/");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.headers().firstValue("X-Instance-Id")).hasValueSatisfying(
+                        id -> assertThat(id).isIn("hits-2", "hits-3"));
+            }
+            assertThat(hits1.requestIds()).as("hits-1 was tried first").isNotEmpty();
+        }
+    }
+
+    @Test
+    void metrics_are_not_served_through_nginx() throws Exception {
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+            for (String path : List.of("/metrics", "/metrics/", "/metrics?name=hits_counted_total")) {
+                HttpResponse<String> response = get(lb, path);
+                assertThat(response.statusCode()).as(path).isEqualTo(404);
+                assertThat(response.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
+                assertThat(response.headers().firstValue("X-Instance-Id")).as(path).hasValue("nginx");
+                assertThat(response.body()).as(path).contains("\"instance\":\"nginx\"");
+            }
+            assertThat(get(lb, "/api/hits").statusCode()).as("other paths still reach the replica").isEqualTo(200);
+            assertThat(hits1.paths()).containsExactly("/api/hits");
+        }
     }
 }
