@@ -138,7 +138,8 @@ final class HitCounter implements AutoCloseable {
     }
 
     private DatabaseUnavailableException writerDied() {
-        return new DatabaseUnavailableException("the hit writer stopped: " + died, died);
+        // The client learns that counting stopped, not why: the cause is in the log, said once.
+        return new DatabaseUnavailableException("counting is unavailable on this instance", died);
     }
 
     /** "hit-writer" on /health/ready: required, DOWN once the writer died (nothing would be counted). */
