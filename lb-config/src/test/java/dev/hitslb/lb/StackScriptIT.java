@@ -108,7 +108,7 @@ class StackScriptIT {
     void nothing_listens_beyond_loopback() throws IOException {
         // Replicas bound every interface once: anyone reaching the host skipped nginx (its request ids,
         // its limits) and read /metrics. ./stack promises 127.0.0.1 for every process it starts.
-        for (int p : List.of(port, port + 1, port + 2, port + 20, port + 21)) {
+        for (int p : List.of(port, port + 1, port + 2, port + 10, port + 20, port + 21)) { // nginx, hits-1, hits-2, hits-backup, PostgreSQL, Redis
             assertThat(listeningAddresses(p)).as("listening on port %d", p).containsOnly("127.0.0.1");
         }
     }
