@@ -44,7 +44,7 @@ public final class HitsApp {
         Thread graceful = new Thread(app::stop, "graceful-shutdown");
         Runtime.getRuntime().addShutdownHook(graceful);
         try {
-            WebServer.start(app, config.httpPort());
+            WebServer.start(app, config);
         } catch (RuntimeException | Error e) {
             Runtime.getRuntime().removeShutdownHook(graceful);
             backend.close();

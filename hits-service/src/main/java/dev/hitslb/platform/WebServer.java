@@ -4,6 +4,7 @@ import io.javalin.Javalin;
 import io.javalin.config.RoutesConfig;
 import io.javalin.json.JavalinJackson;
 import io.javalin.util.JavalinBindException;
+import java.net.BindException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -30,16 +31,25 @@ public final class WebServer {
     }
 
     /**
-     * Starts {@code app} on {@code port} (HTTP_PORT).
+     * Starts {@code app} on BIND_ADDRESS:HTTP_PORT.
      *
-     * @throws StartupException when the port is taken; the app is stopped, so nothing of it keeps running
+     * @throws StartupException when it cannot listen there (the port taken, the address not this
+     *                          machine's); the app is stopped, so nothing of it keeps running
      */
-    public static void start(Javalin app, int port) {
+    public static void start(Javalin app, AppConfig config) {
         try {
-            app.start(port);
+            app.start(config.httpPort());
         } catch (JavalinBindException e) {
             app.stop(); // Jetty's threads and onStopped: nothing of the app outlives the failure
-            throw new StartupException(StartupException.UNAVAILABLE, "port " + port + " is in use (HTTP_PORT)");
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof BindException)) {
+                cause = cause.getCause();
+            }
+            throw new StartupException(StartupException.UNAVAILABLE, cause.getMessage() != null
+                    && cause.getMessage().contains("Address already in use")
+                    ? "port " + config.httpPort() + " is in use (HTTP_PORT)"
+                    : "cannot listen on BIND_ADDRESS='" + config.bindAddress() + "' HTTP_PORT=" + config.httpPort()
+                            + ": " + cause.getMessage());
         }
     }
 

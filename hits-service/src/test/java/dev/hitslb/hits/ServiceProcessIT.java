@@ -42,6 +42,17 @@ class ServiceProcessIT {
     }
 
     @Test
+    void an_address_not_of_this_machine_stops_start_up_at_once_naming_it() throws Exception {
+        PostgresEndpoint pg = TestServers.postgres();
+        Map<String, String> env = new HashMap<>(TestApp.env(pg, TestServers.redis()));
+        int port = Ports.free();
+        env.put("HTTP_PORT", Integer.toString(port));
+        env.put("BIND_ADDRESS", "192.0.2.1"); // TEST-NET-1 (RFC 5737): no machine's own address; nothing is sent
+        // Before: "port N is in use", which it was not.
+        stopsAtOnce(env, 1, "hits-service: cannot listen on BIND_ADDRESS='192.0.2.1' HTTP_PORT=" + port + ": ");
+    }
+
+    @Test
     void a_wrong_database_password_stops_start_up_at_once_naming_it() throws Exception {
         PostgresEndpoint pg = TestServers.postgres();
         Map<String, String> env = new HashMap<>(TestApp.env(pg, TestServers.redis()));
