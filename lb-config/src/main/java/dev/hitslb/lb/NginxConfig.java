@@ -26,7 +26,7 @@ public final class NginxConfig {
      * The main config: process settings, logging, the proxy behaviour every algorithm shares, and the
      * server on {@code port} (compose: always 80 inside the container). It includes the upstream file.
      */
-    public static String main(Target target, Topology topology, int port) {
+    public static String main(RenderTarget target, Topology topology, int port) {
         int servers = topology.replicas().size() + (topology.backup().isPresent() ? 1 : 0);
         String folder = target.id() + "/";
         return NginxTemplate.render("nginx.conf", Map.of(
@@ -34,7 +34,7 @@ public final class NginxConfig {
                 "http_context", fragment(folder + "http-context.conf", Map.of()),
                 // Each server at most once per request: every replica, then the backup.
                 "server_count", Integer.toString(servers),
-                "listen", target == Target.COMPOSE ? "80" : "127.0.0.1:" + port));
+                "listen", target == RenderTarget.COMPOSE ? "80" : "127.0.0.1:" + port));
     }
 
     /**
@@ -43,7 +43,7 @@ public final class NginxConfig {
      * @throws UnsupportedConfigException when nginx would refuse it: a backup with a method that has
      *                                    none, sticky or compose's {@code resolve} on an older nginx
      */
-    public static String upstream(Algorithm algorithm, Target target, Topology topology, NginxVersion nginx) {
+    public static String upstream(Algorithm algorithm, RenderTarget target, Topology topology, NginxVersion nginx) {
         requireSupported(algorithm, target, topology, nginx);
         List<String> lines = new ArrayList<>();
         for (Replica replica : topology.replicas()) {
@@ -61,15 +61,15 @@ public final class NginxConfig {
     }
 
     /** The oldest nginx that runs {@code algorithm}'s config for {@code target}. */
-    public static NginxVersion minimum(Algorithm algorithm, Target target) {
-        NginxVersion byTarget = target == Target.COMPOSE ? NginxVersion.RESOLVE : NginxVersion.ANY;
+    public static NginxVersion minimum(Algorithm algorithm, RenderTarget target) {
+        NginxVersion byTarget = target == RenderTarget.COMPOSE ? NginxVersion.RESOLVE : NginxVersion.ANY;
         NginxVersion byMethod = algorithm.minimumNginx();
         NginxVersion min = byTarget.isAtLeast(byMethod) ? byTarget : byMethod;
         // zone (1.9.0), hash consistent (1.7.2), random (1.15.1), keepalive_timeout (1.15.3).
         return min.isAtLeast(new NginxVersion(1, 15, 3)) ? min : new NginxVersion(1, 15, 3);
     }
 
-    private static void requireSupported(Algorithm algorithm, Target target, Topology topology, NginxVersion nginx) {
+    private static void requireSupported(Algorithm algorithm, RenderTarget target, Topology topology, NginxVersion nginx) {
         if (topology.backup().isPresent() && !algorithm.allowsBackup()) {
             throw new UnsupportedConfigException("nginx does not allow a backup server with " + algorithm.id()
                     + " (it answers \"balancing method does not support parameter backup\"): drop "
@@ -81,7 +81,7 @@ public final class NginxConfig {
         if (!nginx.isAtLeast(needed)) {
             String why = algorithm == Algorithm.STICKY && nginx.compareTo(NginxVersion.STICKY) < 0
                     ? "open-source nginx has `sticky` since 1.29.6"
-                    : target == Target.COMPOSE ? "the compose target re-resolves names with `server ... resolve`, open source since 1.27.3"
+                    : target == RenderTarget.COMPOSE ? "the compose target re-resolves names with `server ... resolve`, open source since 1.27.3"
                     : "it needs nginx " + needed;
             String hint = algorithm == Algorithm.STICKY
                     ? " Use hash (consistent hashing on a cookie or header) or ip_hash for affinity on this nginx, or the compose target (nginx 1.30)."
@@ -97,9 +97,9 @@ public final class NginxConfig {
         return text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
     }
 
-    private static String serverLine(Algorithm algorithm, Target target, Replica replica, boolean backup) {
+    private static String serverLine(Algorithm algorithm, RenderTarget target, Replica replica, boolean backup) {
         StringBuilder params = new StringBuilder();
-        if (target == Target.COMPOSE) {
+        if (target == RenderTarget.COMPOSE) {
             params.append(" resolve");
         }
         if (algorithm == Algorithm.WEIGHTED && replica.weight() != 1) {
@@ -109,6 +109,6 @@ public final class NginxConfig {
                 "address", replica.address(),
                 "parameters", params.toString(),
                 "backup", backup ? " backup" : "",
-                "name", target == Target.COMPOSE ? "" : "   # " + replica.name()));
+                "name", target == RenderTarget.COMPOSE ? "" : "   # " + replica.name()));
     }
 }

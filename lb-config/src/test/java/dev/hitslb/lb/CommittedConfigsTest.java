@@ -16,7 +16,7 @@ class CommittedConfigsTest {
 
     @Test
     void every_committed_config_matches_the_renderer() throws IOException {
-        for (Map.Entry<String, String> file : Main.composeFiles().entrySet()) {
+        for (Map.Entry<String, String> file : LbConfigCommand.composeFiles().entrySet()) {
             Path committed = dir.resolve(file.getKey());
             assertThat(committed).as("nginx/%s is missing; %s", file.getKey(), REGENERATE).isRegularFile();
             assertThat(Files.readString(committed))
@@ -30,7 +30,7 @@ class CommittedConfigsTest {
         try (Stream<Path> files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf")))
                     .as("stale files in nginx/")
-                    .containsExactlyInAnyOrderElementsOf(Main.composeFiles().keySet());
+                    .containsExactlyInAnyOrderElementsOf(LbConfigCommand.composeFiles().keySet());
         }
     }
 }

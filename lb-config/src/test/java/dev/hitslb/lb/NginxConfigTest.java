@@ -13,18 +13,18 @@ class NginxConfigTest {
     private static final Topology LOCAL = Topology.local(List.of(9001, 9002, 9003), Optional.of(9010));
 
     private static String local(Algorithm algorithm) {
-        return NginxConfig.upstream(algorithm, Target.LOCAL, LOCAL.forAlgorithm(algorithm), NginxVersion.DEBIAN_12);
+        return NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), NginxVersion.DEBIAN_12);
     }
 
     private static String compose(Algorithm algorithm) {
-        return NginxConfig.upstream(algorithm, Target.COMPOSE, Topology.compose(3).forAlgorithm(algorithm),
+        return NginxConfig.upstream(algorithm, RenderTarget.COMPOSE, Topology.compose(3).forAlgorithm(algorithm),
                 NginxVersion.COMPOSE_IMAGE);
     }
 
     @ParameterizedTest
     @EnumSource(value = Algorithm.class, names = {"IP_HASH", "HASH", "RANDOM"})
     void backup_is_refused_with_methods_nginx_refuses_it_with(Algorithm algorithm) {
-        assertThatThrownBy(() -> NginxConfig.upstream(algorithm, Target.LOCAL, LOCAL, NginxVersion.DEBIAN_12))
+        assertThatThrownBy(() -> NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL, NginxVersion.DEBIAN_12))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("does not allow a backup server with " + algorithm.id());
     }
@@ -40,13 +40,13 @@ class NginxConfigTest {
         assertThatThrownBy(() -> local(Algorithm.STICKY))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("needs nginx >= 1.29.6, but this nginx is 1.22.1");
-        assertThat(NginxConfig.upstream(Algorithm.STICKY, Target.LOCAL, LOCAL, NginxVersion.parse("1.29.6")))
+        assertThat(NginxConfig.upstream(Algorithm.STICKY, RenderTarget.LOCAL, LOCAL, NginxVersion.parse("1.29.6")))
                 .contains("sticky cookie hits_route");
     }
 
     @Test
     void the_compose_target_is_refused_for_an_nginx_without_resolve() {
-        assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.COMPOSE, Topology.compose(3),
+        assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.COMPOSE, Topology.compose(3),
                 NginxVersion.DEBIAN_12))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("resolve");
@@ -97,7 +97,7 @@ class NginxConfigTest {
 
     @Test
     void the_shared_config_sets_the_proxy_behaviour_every_algorithm_relies_on() {
-        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
         assertThat(main).contains(
                 "listen 127.0.0.1:9000;",
                 "proxy_http_version 1.1;",
@@ -113,7 +113,7 @@ class NginxConfigTest {
                 "location = /nginx-health",
                 "stub_status;");
         assertThat(main).doesNotContain("resolver ").contains("include upstream.conf;");
-        assertThat(NginxConfig.main(Target.COMPOSE, Topology.compose(3), 80))
+        assertThat(NginxConfig.main(RenderTarget.COMPOSE, Topology.compose(3), 80))
                 .contains("listen 80;", "resolver 127.0.0.11 valid=5s", "include /etc/nginx/conf.d/upstream.conf;");
     }
 
@@ -121,7 +121,7 @@ class NginxConfigTest {
     void every_location_that_adds_headers_repeats_the_request_id() {
         // A location with add_header of its own inherits none of the server's (nginx's rule), so each
         // one must repeat X-Request-Id, or its answers go out without it.
-        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
         String server = main.substring(main.indexOf("    server {"));
         assertThat(server.substring(0, server.indexOf("\n        location ")))
                 .contains("add_header X-Request-Id $request_id always;");
@@ -138,7 +138,7 @@ class NginxConfigTest {
 
     @Test
     void metrics_are_answered_by_nginx_not_proxied_to_a_replica() {
-        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
         String metrics = main.substring(main.indexOf("location ~ ^/metrics/*$ {"));
         metrics = metrics.substring(0, metrics.indexOf("\n        }"));
         assertThat(metrics).contains("return 404 ").doesNotContain("proxy_pass");
@@ -146,7 +146,7 @@ class NginxConfigTest {
 
     @Test
     void a_request_without_an_answer_is_handed_to_a_replica_that_answered_503_on_the_way() {
-        String main = NginxConfig.main(Target.LOCAL, LOCAL, 9000);
+        String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
         assertThat(main).contains(
                 "error_page 502 504 = $hits_no_answer;",
                 "location @ask_again {",
@@ -156,7 +156,7 @@ class NginxConfigTest {
 
     @Test
     void removing_a_replica_keeps_the_others_where_they_are() {
-        String without = NginxConfig.upstream(Algorithm.HASH, Target.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH).without("hits-2"),
+        String without = NginxConfig.upstream(Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH).without("hits-2"),
                 NginxVersion.DEBIAN_12);
         assertThat(without).contains("127.0.0.1:9001", "127.0.0.1:9003").doesNotContain("127.0.0.1:9002");
     }
@@ -166,7 +166,7 @@ class NginxConfigTest {
         assertThatThrownBy(() -> Algorithm.fromId("round-robin"))
                 .hasMessage("unknown algorithm 'round-robin': expected one of "
                         + "round_robin, weighted, least_conn, ip_hash, hash, random, sticky");
-        assertThatThrownBy(() -> Target.fromId("docker")).hasMessageContaining("expected compose or local");
+        assertThatThrownBy(() -> RenderTarget.fromId("docker")).hasMessageContaining("expected compose or local");
         assertThatThrownBy(() -> NginxVersion.parse("latest")).hasMessageContaining("not an nginx version");
     }
 

@@ -48,8 +48,8 @@ class NginxProxyIT {
         int port = Ports.free();
         Topology topology = Topology.local(replicaPorts, Optional.of(backupPort));
         Path prefix = ThrowawayDirs.create("nginx");
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, topology, port));
-        Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.LOCAL,
+        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, topology, port));
+        Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL,
                 topology, NginxVersion.parse(NginxServer.version())));
         return NginxServer.start(prefix, port, true);
     }

@@ -34,15 +34,15 @@ class NginxSyntaxIT {
     @EnumSource(Algorithm.class)
     void every_local_config_passes_nginx_t(Algorithm algorithm) throws IOException {
         if (algorithm == Algorithm.STICKY && !localNginx.isAtLeast(NginxVersion.STICKY)) {
-            assertThatThrownBy(() -> NginxConfig.upstream(algorithm, Target.LOCAL, LOCAL, localNginx))
+            assertThatThrownBy(() -> NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL, localNginx))
                     .as("sticky on nginx %s must be refused by the renderer, before nginx", localNginx)
                     .isInstanceOf(UnsupportedConfigException.class);
             return;
         }
         Path prefix = ThrowawayDirs.create("nginx-t-" + algorithm.id());
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, LOCAL, 18080));
+        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
         Files.writeString(prefix.resolve("upstream.conf"),
-                NginxConfig.upstream(algorithm, Target.LOCAL, LOCAL.forAlgorithm(algorithm), localNginx));
+                NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), localNginx));
         NginxServer.check(prefix);
     }
 
@@ -52,7 +52,7 @@ class NginxSyntaxIT {
         // Debian's nginx lacks `resolve` (1.27.3) and `sticky` (1.29.6), and the compose service names do
         // not resolve here. Take out exactly those, check that nothing else was touched, and let the real
         // nginx -t judge the rest, byte for byte as committed.
-        String upstream = Main.composeFiles().get(algorithm.id() + ".conf");
+        String upstream = LbConfigCommand.composeFiles().get(algorithm.id() + ".conf");
         long servers = upstream.lines().filter(l -> l.startsWith("    server ")).count();
         int[] port = {18100};
         String downgraded = RESOLVE_SERVER.matcher(upstream).replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " ");
@@ -60,7 +60,7 @@ class NginxSyntaxIT {
         String withoutSticky = STICKY_LINE.matcher(downgraded).replaceAll("");
         assertThat(withoutSticky.length() < downgraded.length()).isEqualTo(algorithm == Algorithm.STICKY);
 
-        String main = Main.composeFiles().get("nginx.conf");
+        String main = LbConfigCommand.composeFiles().get("nginx.conf");
         String localMain = main.replace("include /etc/nginx/conf.d/upstream.conf;", "include upstream.conf;");
         assertThat(localMain).isNotEqualTo(main);
 
@@ -74,8 +74,8 @@ class NginxSyntaxIT {
     void nginx_t_is_a_real_check_that_refuses_a_backup_with_hash() throws IOException {
         // What the renderer refuses up front, nginx refuses too: this keeps the refusal honest.
         Path prefix = ThrowawayDirs.create("nginx-t-refused");
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(Target.LOCAL, LOCAL, 18080));
-        String hash = NginxConfig.upstream(Algorithm.HASH, Target.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
+        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
+        String hash = NginxConfig.upstream(Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
         Files.writeString(prefix.resolve("upstream.conf"),
                 hash.replace("    keepalive 128;", "    server 127.0.0.1:18090 backup;\n    keepalive 128;"));
         assertThatThrownBy(() -> NginxServer.check(prefix))

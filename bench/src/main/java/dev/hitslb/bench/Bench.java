@@ -1,17 +1,25 @@
-package dev.hitslb.lb;
+package dev.hitslb.bench;
 
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.NginxConfig;
+import dev.hitslb.lb.NginxVersion;
+import dev.hitslb.lb.RenderTarget;
+import dev.hitslb.lb.Replica;
+import dev.hitslb.lb.Topology;
 import dev.hitslb.servers.Binaries;
 import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.ThrowawayDirs;
+import dev.hitslb.stack.LocalStack;
+import dev.hitslb.stack.StackLayout;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
 import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -84,7 +92,7 @@ final class Bench {
         // processes end with this JVM.
         Path home = ThrowawayDirs.create("bench");
         StackLayout layout = StackLayout.standard(home, Algorithm.ROUND_ROBIN, 3, options.port(), options.jar());
-        Stack stack = new Stack(layout, true, out);
+        LocalStack stack = new LocalStack(layout, true, out);
         step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in " + home);
         stack.up();
         try {
@@ -95,7 +103,7 @@ final class Bench {
         }
     }
 
-    private int measure(Stack stack, StackLayout layout) throws IOException {
+    private int measure(LocalStack stack, StackLayout layout) throws IOException {
         List<String> replicas = layout.topology().replicas().stream().map(Replica::name).toList();
         step("Time to ready: each replica stopped and started again, one at a time");
         Map<String, Duration> ready = new LinkedHashMap<>();
@@ -205,7 +213,7 @@ final class Bench {
         List<Integer> trivialPorts = List.of(port + 1, port + 2, port + 3);
         Topology trivial = Topology.local(trivialPorts, Optional.empty());
         StringBuilder upstream = new StringBuilder(
-                NginxConfig.upstream(Algorithm.ROUND_ROBIN, Target.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
+                NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
         upstream.append("\n# bench: the trivial upstream, answered by this nginx itself.\n");
         for (int trivialPort : trivialPorts) {
             upstream.append("server {\n    listen 127.0.0.1:").append(trivialPort).append(";\n    access_log off;\n")
@@ -213,14 +221,14 @@ final class Bench {
                     .append("        return 200 '{\"instance\":\"trivial\",\"hits\":0}\\n';\n    }\n}\n");
         }
         Files.createDirectories(prefix);
-        Files.writeString(prefix.resolve(NginxServer.CONFIG), NginxConfig.main(Target.LOCAL, trivial, port));
+        Files.writeString(prefix.resolve(NginxServer.CONFIG), NginxConfig.main(RenderTarget.LOCAL, trivial, port));
         Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream.toString());
         NginxServer.check(prefix);
         return NginxServer.start(prefix, port, true);
     }
 
     /** The stack's parts, by the processes they run as now; {@code extraNginx}: the ceiling's nginx. */
-    private static CpuMeter meter(Stack stack, List<String> replicas, long... extraNginx) {
+    private static CpuMeter meter(LocalStack stack, List<String> replicas, long... extraNginx) {
         Map<String, List<Long>> parts = new LinkedHashMap<>();
         parts.put("replicas", replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
         parts.put("PostgreSQL", List.of(stack.pid("postgres").orElseThrow()));

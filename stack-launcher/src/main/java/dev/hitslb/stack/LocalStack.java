@@ -1,5 +1,8 @@
-package dev.hitslb.lb;
+package dev.hitslb.stack;
 
+import dev.hitslb.lb.NginxConfig;
+import dev.hitslb.lb.NginxVersion;
+import dev.hitslb.lb.RenderTarget;
 import dev.hitslb.servers.Binaries;
 import dev.hitslb.servers.LocalProcess;
 import dev.hitslb.servers.Logs;
@@ -33,7 +36,7 @@ import java.util.concurrent.CompletionException;
  * load-balancing suites both start it through this class. Every process is found again from its pid
  * file, so a later JVM (the next ./stack command) controls what an earlier one started.
  */
-public final class Stack {
+public final class LocalStack {
     /** How a replica runs: the heap the container image gives it (JAVA_OPTS in the Dockerfile). */
     static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -57,7 +60,7 @@ public final class Stack {
      * @param throwaway whether the processes die with this JVM (tests); ./stack's outlive it
      * @param out       where progress goes
      */
-    public Stack(StackLayout layout, boolean throwaway, PrintStream out) {
+    public LocalStack(StackLayout layout, boolean throwaway, PrintStream out) {
         this.layout = layout;
         this.throwaway = throwaway;
         this.out = out;
@@ -91,8 +94,8 @@ public final class Stack {
             }
         }
         NginxVersion nginx = NginxVersion.parse(NginxServer.version());
-        String upstream = NginxConfig.upstream(layout.algorithm(), Target.LOCAL, layout.topology(), nginx);
-        writeNginxConfig(NginxConfig.main(Target.LOCAL, layout.topology(), layout.nginxPort()), upstream);
+        String upstream = NginxConfig.upstream(layout.algorithm(), RenderTarget.LOCAL, layout.topology(), nginx);
+        writeNginxConfig(NginxConfig.main(RenderTarget.LOCAL, layout.topology(), layout.nginxPort()), upstream);
         layout.save();
         copyJar();
         out.println("Starting hits-lb: " + layout.algorithm() + " over " + layout.topology().replicas().size()
@@ -225,7 +228,7 @@ public final class Stack {
      * and the running one stays), and reloads nginx (SIGHUP: new workers take it, old ones finish).
      */
     public void reloadNginx(String upstream) {
-        writeNginxConfig(NginxConfig.main(Target.LOCAL, layout.topology(), layout.nginxPort()), upstream);
+        writeNginxConfig(NginxConfig.main(RenderTarget.LOCAL, layout.topology(), layout.nginxPort()), upstream);
         NginxServer.check(layout.dir("nginx"));
         Signals.send(requireRunning("nginx").pid(), "HUP");
     }

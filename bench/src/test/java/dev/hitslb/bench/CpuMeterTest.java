@@ -1,4 +1,4 @@
-package dev.hitslb.lb;
+package dev.hitslb.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

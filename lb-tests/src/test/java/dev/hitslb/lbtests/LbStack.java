@@ -1,11 +1,18 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.NginxConfig;
+import dev.hitslb.lb.NginxVersion;
+import dev.hitslb.lb.RenderTarget;
+import dev.hitslb.lb.Topology;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.PidFile;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
+import dev.hitslb.stack.LocalStack;
+import dev.hitslb.stack.StackLayout;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -18,21 +25,21 @@ import java.util.stream.Collectors;
 
 /**
  * One real stack for the load-balancing suites, started once per test JVM through the same
- * {@link Stack} as ./stack (throwaway: it dies with the JVM). Suites switch algorithm by rendering a
+ * {@link LocalStack} as ./stack (throwaway: it dies with the JVM). Suites switch algorithm by rendering a
  * new upstream block and reloading nginx; the replicas stay.
  */
 final class LbStack {
-    private static Stack stack;
+    private static LocalStack stack;
 
     private LbStack() {
     }
 
-    static synchronized Stack get() {
+    static synchronized LocalStack get() {
         if (stack == null) {
             Path jar = Path.of(System.getProperty("hits.jar", "../hits-service/target/hits-service.jar"));
             StackLayout layout = new StackLayout(ThrowawayDirs.create("lb-stack"), Algorithm.ROUND_ROBIN, Ports.free(),
                     List.of(Ports.free(), Ports.free(), Ports.free()), Ports.free(), Ports.free(), Ports.free(), jar);
-            stack = new Stack(layout, true, System.out);
+            stack = new LocalStack(layout, true, System.out);
             stack.up();
         }
         return stack;
@@ -44,8 +51,8 @@ final class LbStack {
 
     /** Serves {@code algorithm} over {@code topology} from the next connection on. */
     static void use(Algorithm algorithm, Topology topology) {
-        Stack s = get();
-        String upstream = NginxConfig.upstream(algorithm, Target.LOCAL, topology,
+        LocalStack s = get();
+        String upstream = NginxConfig.upstream(algorithm, RenderTarget.LOCAL, topology,
                 NginxVersion.parse(NginxServer.version()));
         ProcessHandle master = PidFile.process(s.layout().dir("nginx").resolve("nginx.pid")).orElseThrow();
         Set<Long> oldWorkers = master.children().map(ProcessHandle::pid).collect(Collectors.toSet());
@@ -61,7 +68,7 @@ final class LbStack {
 
     /** Brings every process that a test stopped, killed or paused back, and waits out nginx's fail_timeout. */
     static void restoreAll() {
-        Stack s = get();
+        LocalStack s = get();
         boolean changed = false;
         for (String name : s.layout().names()) {
             switch (s.state(name)) {

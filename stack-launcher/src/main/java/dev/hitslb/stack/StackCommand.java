@@ -1,11 +1,13 @@
-package dev.hitslb.lb;
+package dev.hitslb.stack;
 
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.Cli;
 import dev.hitslb.servers.Logs;
 import java.nio.file.Path;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /** {@code ./stack}: the whole topology on this machine, no Docker needed. See the README, "Run it". */
 // scope INHERIT: every subcommand takes --help too (./stack up --help); `./stack help [COMMAND]` works as well.
@@ -24,7 +26,7 @@ public final class StackCommand {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(Main.commandLine(new StackCommand()).execute(args));
+        System.exit(Cli.commandLine(new StackCommand()).execute(args));
     }
 
     @Command(name = "up", description = "Starts everything and returns once nginx answers.")
@@ -39,13 +41,13 @@ public final class StackCommand {
         StackLayout layout = StackLayout.standard(home, Algorithm.fromId(algorithm), replicas, port, jar);
         // The last stack may have had other replicas or ports than this one: ask it, not the new layout.
         StackLayout.load(home).ifPresent(previous -> {
-            if (!new Stack(previous, false, System.out).running().isEmpty()) {
+            if (!new LocalStack(previous, false, System.out).running().isEmpty()) {
                 throw new IllegalStateException("the stack is already running (" + previous.algorithm() + " on "
                         + previous.url() + "): ./stack status shows it, ./stack down stops it");
             }
         });
         long t0 = System.nanoTime();
-        new Stack(layout, false, System.out).up();
+        new LocalStack(layout, false, System.out).up();
         String local = "localhost:" + port;
         System.out.printf("""
 
@@ -98,7 +100,7 @@ public final class StackCommand {
     @Command(name = "down", description = "Stops every process the stack started; the data is kept.")
     int down() {
         StackLayout.load(home).ifPresentOrElse(layout -> {
-            new Stack(layout, false, System.out).down();
+            new LocalStack(layout, false, System.out).down();
             System.out.println("hits-lb is down. ./stack up starts it again with the same data.");
         }, () -> System.out.println("nothing to stop: no stack in " + home));
         return 0;
@@ -107,7 +109,7 @@ public final class StackCommand {
     @Command(name = "logs", description = "The end of one process's log, and where the whole log is.")
     int logs(@Parameters(paramLabel = "NAME") String name,
              @Option(names = {"-n", "--lines"}, defaultValue = "40", description = "Default: ${DEFAULT-VALUE}") int lines) {
-        Stack stack = current();
+        LocalStack stack = current();
         Path log = stack.log(name);
         System.out.println(Logs.tail(log, lines));
         System.out.println("(" + log + "; follow it with tail -f"
@@ -115,30 +117,14 @@ public final class StackCommand {
         return 0;
     }
 
-    @Command(name = "bench", description = {"The performance goals of design.md, measured in one run (bench/run calls this).",
-            "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
-    int bench(@Option(names = "--port", paramLabel = "PORT", defaultValue = "19080",
-                      description = "nginx's port, as for up; the ceiling's nginx uses PORT+30..PORT+33. Default: ${DEFAULT-VALUE}") int port,
-              @Option(names = "--connections", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}") int connections,
-              @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}") int warmup,
-              @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}") int duration,
-              @Option(names = "--check-requests", paramLabel = "N", defaultValue = "20000",
-                      description = "requests of the exactly-once check. Default: ${DEFAULT-VALUE}") int checkRequests) throws java.io.IOException {
-        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections) {
-            throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, and --check-requests >= --connections");
-        }
-        return new Bench(new Bench.Options(Path.of("bench", "out", "results.md"), jar, port, connections,
-                java.time.Duration.ofSeconds(warmup), java.time.Duration.ofSeconds(duration), checkRequests), System.out).run();
-    }
-
-    private Stack current() {
+    private LocalStack current() {
         StackLayout layout = StackLayout.load(home).orElseThrow(
                 () -> new IllegalStateException("no stack in " + home + " yet: start one with ./stack up (./stack help lists the commands)"));
-        return new Stack(layout, false, System.out);
+        return new LocalStack(layout, false, System.out);
     }
 
     private int reportState(String name) {
-        Stack stack = current();
+        LocalStack stack = current();
         System.out.println(name + " " + stack.state(name));
         return 0;
     }

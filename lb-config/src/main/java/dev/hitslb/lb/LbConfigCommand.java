@@ -13,39 +13,22 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code java -jar lb-config/target/lb-config.jar <command>}: render nginx configs (and run ./stack). */
+/** {@code java -jar lb-config/target/lb-config.jar <command>}: render nginx configs. */
 @Command(name = "lb-config", mixinStandardHelpOptions = true,
         description = "Renders the nginx config of each load-balancing algorithm.",
-        subcommands = {Main.Render.class, Main.NginxDir.class})
-public final class Main {
+        subcommands = {LbConfigCommand.Render.class, LbConfigCommand.NginxDir.class})
+public final class LbConfigCommand {
     public static void main(String[] args) {
-        System.exit(commandLine(new Main()).execute(args));
-    }
-
-    /**
-     * A command line whose expected failures (bad input, a port in use, a missing binary) print one line
-     * naming the command, and exit 1, instead of a stack trace. Bad usage exits 2 (picocli's default).
-     */
-    static CommandLine commandLine(Object command) {
-        CommandLine cli = new CommandLine(command);
-        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
-                    || e instanceof java.io.UncheckedIOException) {
-                commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
-                return 1;
-            }
-            throw e;
-        });
-        return cli;
+        System.exit(Cli.commandLine(new LbConfigCommand()).execute(args));
     }
 
     /** Every algorithm's compose config, as committed in nginx/ (file name to content). */
     public static Map<String, String> composeFiles() {
         Map<String, String> files = new LinkedHashMap<>();
         Topology topology = Topology.compose(3);
-        files.put("nginx.conf", NginxConfig.main(Target.COMPOSE, topology, 80));
+        files.put("nginx.conf", NginxConfig.main(RenderTarget.COMPOSE, topology, 80));
         for (Algorithm algorithm : Algorithm.values()) {
-            files.put(algorithm.id() + ".conf", NginxConfig.upstream(algorithm, Target.COMPOSE,
+            files.put(algorithm.id() + ".conf", NginxConfig.upstream(algorithm, RenderTarget.COMPOSE,
                     topology.forAlgorithm(algorithm), NginxVersion.COMPOSE_IMAGE));
         }
         return files;
@@ -84,11 +67,11 @@ public final class Main {
 
         @Override
         public Integer call() {
-            Target t = Target.fromId(target);
+            RenderTarget t = RenderTarget.fromId(target);
             Algorithm a = Algorithm.fromId(algorithm);
             NginxVersion version = nginxVersion != null ? NginxVersion.parse(nginxVersion)
-                    : t == Target.COMPOSE ? NginxVersion.COMPOSE_IMAGE : NginxVersion.DEBIAN_12;
-            Topology topology = t == Target.COMPOSE ? Topology.compose(replicas) : Topology.local(port, replicas);
+                    : t == RenderTarget.COMPOSE ? NginxVersion.COMPOSE_IMAGE : NginxVersion.DEBIAN_12;
+            Topology topology = t == RenderTarget.COMPOSE ? Topology.compose(replicas) : Topology.local(port, replicas);
             String text = main ? NginxConfig.main(t, topology, port) : NginxConfig.upstream(a, t, topology.forAlgorithm(a), version);
             if (out == null) {
                 PrintWriter stdout = spec.commandLine().getOut();

@@ -3,7 +3,7 @@ package dev.hitslb.lb;
 import java.util.Locale;
 
 /** Where the rendered config runs. */
-public enum Target {
+public enum RenderTarget {
     /** In compose.yaml's nginx container: replicas by service name, re-resolved at run time. */
     COMPOSE,
     /** On this machine (./stack, the test suites): replicas on 127.0.0.1 ports, Debian 12's nginx 1.22.1 and newer. */
@@ -13,8 +13,8 @@ public enum Target {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    public static Target fromId(String id) {
-        for (Target target : values()) {
+    public static RenderTarget fromId(String id) {
+        for (RenderTarget target : values()) {
             if (target.id().equals(id)) {
                 return target;
             }

@@ -1,8 +1,10 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hitslb.lb.Traffic.Answer;
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lbtests.Traffic.Answer;
+import dev.hitslb.stack.LocalStack;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -22,7 +24,7 @@ class FailoverIT {
     private static final int CONCURRENCY = 8;
     /** nginx's fail_timeout: how long a failed replica is left out before nginx tries it again. */
     private static final Duration FAIL_TIMEOUT = Duration.ofSeconds(5);
-    private Stack stack;
+    private LocalStack stack;
     private long totalBefore;
 
     @BeforeEach

@@ -1,9 +1,12 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.Replica;
+import dev.hitslb.lb.Topology;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;

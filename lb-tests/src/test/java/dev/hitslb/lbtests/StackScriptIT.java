@@ -1,4 +1,4 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
 import dev.hitslb.servers.Ports;
 import java.io.IOException;

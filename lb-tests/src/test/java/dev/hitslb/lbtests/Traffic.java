@@ -1,4 +1,4 @@
-package dev.hitslb.lb;
+package dev.hitslb.lbtests;
 
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package dev.hitslb.lb;
+package dev.hitslb.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

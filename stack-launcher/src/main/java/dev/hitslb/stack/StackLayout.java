@@ -1,5 +1,8 @@
-package dev.hitslb.lb;
+package dev.hitslb.stack;
 
+import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.Replica;
+import dev.hitslb.lb.Topology;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

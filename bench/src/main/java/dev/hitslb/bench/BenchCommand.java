@@ -1,0 +1,48 @@
+package dev.hitslb.bench;
+
+import dev.hitslb.lb.Cli;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench/run}: the performance goals, measured in one run. See the README, "Performance". */
+@Command(name = "bench/run", mixinStandardHelpOptions = true,
+        description = {"The performance goals of design.md, measured in one run on this machine.",
+                "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
+public final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--jar", hidden = true, defaultValue = "${env:HITS_JAR:-hits-service/target/hits-service.jar}")
+    Path jar;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "19080",
+            description = "nginx's port, as for ./stack up; the ceiling's nginx uses PORT+30..PORT+33. Default: ${DEFAULT-VALUE}")
+    int port;
+
+    @Option(names = "--connections", defaultValue = "64", description = "Default: ${DEFAULT-VALUE}")
+    int connections;
+
+    @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "30", description = "Default: ${DEFAULT-VALUE}")
+    int warmup;
+
+    @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "20", description = "Default: ${DEFAULT-VALUE}")
+    int duration;
+
+    @Option(names = "--check-requests", paramLabel = "N", defaultValue = "20000",
+            description = "requests of the exactly-once check. Default: ${DEFAULT-VALUE}")
+    int checkRequests;
+
+    public static void main(String[] args) {
+        System.exit(Cli.commandLine(new BenchCommand()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections) {
+            throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, and --check-requests >= --connections");
+        }
+        return new Bench(new Bench.Options(Path.of("bench", "out", "results.md"), jar, port, connections,
+                Duration.ofSeconds(warmup), Duration.ofSeconds(duration), checkRequests), System.out).run();
+    }
+}
