@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -118,6 +119,9 @@ func expectations(project *types.Project) []string {
 	return problems
 }
 
+// moduleElement: one <module>NAME</module> of the parent pom.
+var moduleElement = regexp.MustCompile(`<module>\s*([\w.-]+)\s*</module>`)
+
 // dockerfileCopiesEveryPom: the image builds one module, but Maven reads every module's pom.
 func dockerfileCopiesEveryPom() []string {
 	pom, err1 := os.ReadFile("pom.xml")
@@ -126,8 +130,8 @@ func dockerfileCopiesEveryPom() []string {
 		return []string{"cannot read pom.xml or hits-service/Dockerfile"}
 	}
 	var problems []string
-	for _, part := range strings.Split(string(pom), "<module>")[1:] {
-		module := strings.SplitN(part, "</module>", 2)[0]
+	for _, match := range moduleElement.FindAllStringSubmatch(string(pom), -1) {
+		module := match[1]
 		if !strings.Contains(string(dockerfile), "COPY "+module+"/pom.xml") {
 			problems = append(problems, "hits-service/Dockerfile does not COPY "+module+"/pom.xml: the image build fails")
 		}
