@@ -119,7 +119,8 @@ final class Bench {
                     "http://127.0.0.1:" + ceilingPort + "/", meter(stack, replicas, proxy.pid()));
         }
         CpuMeter meter = meter(stack, replicas);
-        Load direct = wrk("(b) one replica (hits-1), directly", "http://127.0.0.1:" + layout.port("hits-1") + "/", meter);
+        String first = replicas.getFirst();
+        Load direct = wrk("(b) one replica (" + first + "), directly", "http://127.0.0.1:" + layout.port(first) + "/", meter);
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
         Load balanced;
@@ -129,15 +130,15 @@ final class Bench {
         Load floor = wrk("(d) as (c), GET /health/live: the same path, counting nothing", layout.url() + "health/live", meter);
 
         step("Exactly once: hey -n " + checkRequests() + " -c " + options.connections() + " through nginx");
-        long before = dbTotal(layout);
+        long before = stack.total();
         Map<Integer, Long> statuses = hey(layout.url(), checkRequests());
-        long after = dbTotal(layout);
+        long after = stack.total();
         long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
 
         List<Check> checks = checks(ceiling, balanced, rss, ready, statuses, ok, after - before);
         String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
                 100 * balanced.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
-        String report = report(layout, List.of(ceiling, direct, balanced, floor), summary, checks);
+        String report = report(stack, List.of(ceiling, direct, balanced, floor), summary, checks);
         out.println();
         out.println(report);
         Files.createDirectories(options.results().toAbsolutePath().getParent());
@@ -169,14 +170,14 @@ final class Bench {
                         counted == ok && ok == sent));
     }
 
-    private String report(StackLayout layout, List<Load> loads, String summary, List<Check> checks) {
+    private String report(LocalStack stack, List<Load> loads, String summary, List<Check> checks) {
         StringBuilder md = new StringBuilder();
         md.append("## hits-lb bench, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append("\n\n");
         md.append("Machine: ").append(machine()).append(". nginx ").append(NginxVersion.parse(NginxServer.version()))
-                .append(", PostgreSQL ").append(psql(layout, "SHOW server_version"))
-                .append(" (fsync ").append(psql(layout, "SHOW fsync"))
-                .append(", synchronous_commit ").append(psql(layout, "SHOW synchronous_commit"))
+                .append(", PostgreSQL ").append(stack.psql("SHOW server_version"))
+                .append(" (fsync ").append(stack.psql("SHOW fsync"))
+                .append(", synchronous_commit ").append(stack.psql("SHOW synchronous_commit"))
                 .append("), Java ").append(Runtime.version().feature()).append(".\n");
         md.append(String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL.%n%n",
                 options.connections(), options.duration().toSeconds(), options.warmup().toSeconds()));
@@ -211,7 +212,7 @@ final class Bench {
      */
     private NginxServer startCeiling(Path prefix, int port) throws IOException {
         List<Integer> trivialPorts = List.of(port + 1, port + 2, port + 3);
-        Topology trivial = Topology.local(trivialPorts, Optional.empty());
+        Topology trivial = Topology.local("trivial", trivialPorts, Optional.empty());
         StringBuilder upstream = new StringBuilder(
                 NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
         upstream.append("\n# bench: the trivial upstream, answered by this nginx itself.\n");
@@ -285,15 +286,6 @@ final class Bench {
         return statuses;
     }
 
-    private static long dbTotal(StackLayout layout) {
-        return Long.parseLong(psql(layout, "SELECT hits FROM hit_counter WHERE id = 1"));
-    }
-
-    private static String psql(StackLayout layout, String sql) {
-        return Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.port("postgres")),
-                "-U", PostgresServer.USER, "-d", PostgresServer.DATABASE, "-Atc", sql),
-                Map.of("PGPASSWORD", PostgresServer.PASSWORD), Duration.ofSeconds(10)).strip();
-    }
 
     /** A load tool's output: it runs for its set time, so allow that and a margin. */
     private String capture(List<String> command) {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         description = {"The performance goals of design.md, measured in one run on this machine.",
                 "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
 public final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--jar", hidden = true, defaultValue = "${env:HITS_JAR:-hits-service/target/hits-service.jar}")
+    @Option(names = "--jar", hidden = true, defaultValue = "${env:SERVICE_JAR:-hits-service/target/hits-service.jar}")
     Path jar;
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "19080",

@@ -70,6 +70,15 @@ class HitsApiIT {
     }
 
     @Test
+    void the_service_spec_names_paths_that_answer_and_count_nothing() {
+        // ./stack waits for ready-path on each replica and for probe-path through nginx (META-INF/lb-service.properties).
+        for (String key : new String[] {"ready-path", "probe-path"}) {
+            assertThat(app.get(TestApp.serviceSpec().getProperty(key)).statusCode()).as(key).isEqualTo(200);
+        }
+        assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
+    }
+
+    @Test
     void health_probes_and_metrics_never_count() {
         assertThat(app.get("/health/live").statusCode()).isEqualTo(200);
         HttpResponse<String> ready = app.get("/health/ready");

@@ -6,6 +6,8 @@ import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import io.javalin.Javalin;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +20,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Properties;
 import redis.clients.jedis.RedisClient;
 
 /** One real hits-service instance (the production factory) on real PostgreSQL and Redis, for tests. */
@@ -86,15 +89,32 @@ final class TestApp implements AutoCloseable {
         app.stop();
     }
 
-    /** The total as PostgreSQL holds it, read directly. */
+    /**
+     * The total as PostgreSQL holds it, read directly with the service spec's total-query (the one
+     * ./stack, the load-balancing suites and the benchmark use), so every test that checks a count checks it too.
+     */
     static long dbTotal(PostgresEndpoint pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
              Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery("SELECT hits FROM hit_counter WHERE id = 1")) {
+             ResultSet rs = s.executeQuery(serviceSpec().getProperty("total-query"))) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** META-INF/lb-service.properties: how the launcher and the suites know this service. */
+    static Properties serviceSpec() {
+        try (InputStream in = TestApp.class.getResourceAsStream("/META-INF/lb-service.properties")) {
+            if (in == null) {
+                throw new IllegalStateException("META-INF/lb-service.properties is missing from src/main/resources");
+            }
+            Properties spec = new Properties();
+            spec.load(in);
+            return spec;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -71,7 +71,7 @@ public final class LbConfigCommand {
             Algorithm a = Algorithm.fromId(algorithm);
             NginxVersion version = nginxVersion != null ? NginxVersion.parse(nginxVersion)
                     : t == RenderTarget.COMPOSE ? NginxVersion.COMPOSE_IMAGE : NginxVersion.DEBIAN_12;
-            Topology topology = t == RenderTarget.COMPOSE ? Topology.compose(replicas) : Topology.local(port, replicas);
+            Topology topology = t == RenderTarget.COMPOSE ? Topology.compose(replicas) : Topology.local(Topology.COMPOSE_SERVICE, port, replicas);
             String text = main ? NginxConfig.main(t, topology, port) : NginxConfig.upstream(a, t, topology.forAlgorithm(a), version);
             if (out == null) {
                 PrintWriter stdout = spec.commandLine().getOut();

@@ -5,12 +5,14 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The one place that describes the replicas behind nginx: {@code hits-1}..{@code hits-N} (the first
- * weighs 3, the others 1: a 3:1:1 split under {@code weighted}) and the standby {@code hits-backup},
+ * The one place that describes the replicas behind nginx: {@code NAME-1}..{@code NAME-N} (the first
+ * weighs 3, the others 1: a 3:1:1 split under {@code weighted}) and the standby {@code NAME-backup},
  * which gets traffic only when every other replica is down, with the methods that allow a backup.
+ * NAME is the service's name: {@code hits} in compose.yaml, the service spec's under ./stack.
  */
 public record Topology(List<Replica> replicas, Optional<Replica> backup) {
-    public static final String BACKUP_NAME = "hits-backup";
+    /** The service compose.yaml runs (its services hits-1..hits-N, hits-backup), and the renderer's default. */
+    public static final String COMPOSE_SERVICE = "hits";
     /** The port every replica listens on inside its container. */
     public static final int CONTAINER_PORT = 8080;
     static final int FIRST_REPLICA_WEIGHT = 3;
@@ -23,42 +25,49 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
         replicas = List.copyOf(replicas);
     }
 
-    /** The name of replica {@code i}, counting from 1: {@code hits-1}, {@code hits-2}, ... */
-    public static String replicaName(int i) {
-        return "hits-" + i;
+    /** The name of replica {@code i} of {@code service}, counting from 1: {@code hits-1}, {@code hits-2}, ... */
+    public static String replicaName(String service, int i) {
+        return service + "-" + i;
+    }
+
+    /** The name of {@code service}'s standby: {@code hits-backup}. */
+    public static String backupName(String service) {
+        return service + "-backup";
     }
 
     /** compose.yaml's services: {@code hits-1:8080}..{@code hits-N:8080} and {@code hits-backup:8080}. */
     public static Topology compose(int replicas) {
         List<Replica> list = new ArrayList<>();
         for (int i = 1; i <= requirePositive(replicas); i++) {
-            list.add(new Replica(replicaName(i), replicaName(i), CONTAINER_PORT, weight(i)));
+            String name = replicaName(COMPOSE_SERVICE, i);
+            list.add(new Replica(name, name, CONTAINER_PORT, weight(i)));
         }
-        return new Topology(list, Optional.of(new Replica(BACKUP_NAME, BACKUP_NAME, CONTAINER_PORT, 1)));
+        String backup = backupName(COMPOSE_SERVICE);
+        return new Topology(list, Optional.of(new Replica(backup, backup, CONTAINER_PORT, 1)));
     }
 
     /**
-     * ./stack's layout on 127.0.0.1: nginx on {@code nginxPort}, {@code hits-i} on {@code nginxPort + i},
-     * {@code hits-backup} on {@code nginxPort + 10}.
+     * ./stack's layout on 127.0.0.1: nginx on {@code nginxPort}, {@code service-i} on {@code nginxPort + i},
+     * {@code service-backup} on {@code nginxPort + 10}.
      */
-    public static Topology local(int nginxPort, int replicas) {
+    public static Topology local(String service, int nginxPort, int replicas) {
         List<Integer> ports = new ArrayList<>();
         for (int i = 1; i <= requirePositive(replicas); i++) {
             ports.add(nginxPort + i);
         }
-        return local(ports, Optional.of(nginxPort + BACKUP_PORT_OFFSET));
+        return local(service, ports, Optional.of(nginxPort + BACKUP_PORT_OFFSET));
     }
 
     /**
-     * Replicas on 127.0.0.1: {@code hits-i} on {@code replicaPorts[i-1]}, and {@code hits-backup} on
+     * Replicas on 127.0.0.1: {@code service-i} on {@code replicaPorts[i-1]}, and {@code service-backup} on
      * {@code backupPort} when it is present.
      */
-    public static Topology local(List<Integer> replicaPorts, Optional<Integer> backupPort) {
+    public static Topology local(String service, List<Integer> replicaPorts, Optional<Integer> backupPort) {
         List<Replica> list = new ArrayList<>();
         for (int i = 1; i <= replicaPorts.size(); i++) {
-            list.add(new Replica(replicaName(i), "127.0.0.1", replicaPorts.get(i - 1), weight(i)));
+            list.add(new Replica(replicaName(service, i), "127.0.0.1", replicaPorts.get(i - 1), weight(i)));
         }
-        return new Topology(list, backupPort.map(port -> new Replica(BACKUP_NAME, "127.0.0.1", port, 1)));
+        return new Topology(list, backupPort.map(port -> new Replica(backupName(service), "127.0.0.1", port, 1)));
     }
 
     /** This topology, keeping the backup only when {@code algorithm} allows one. */

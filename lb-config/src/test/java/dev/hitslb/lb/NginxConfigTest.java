@@ -10,7 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class NginxConfigTest {
-    private static final Topology LOCAL = Topology.local(List.of(9001, 9002, 9003), Optional.of(9010));
+    private static final Topology LOCAL = Topology.local("hits", List.of(9001, 9002, 9003), Optional.of(9010));
 
     private static String local(Algorithm algorithm) {
         return NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), NginxVersion.DEBIAN_12);

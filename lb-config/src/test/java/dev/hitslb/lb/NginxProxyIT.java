@@ -46,7 +46,7 @@ class NginxProxyIT {
     /** A throwaway nginx, round robin, over replicas hits-1..hits-N on these ports and hits-backup. */
     private static NginxServer nginxInFrontOf(List<Integer> replicaPorts, int backupPort) throws IOException {
         int port = Ports.free();
-        Topology topology = Topology.local(replicaPorts, Optional.of(backupPort));
+        Topology topology = Topology.local("hits", replicaPorts, Optional.of(backupPort));
         Path prefix = ThrowawayDirs.create("nginx");
         Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, topology, port));
         Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL,

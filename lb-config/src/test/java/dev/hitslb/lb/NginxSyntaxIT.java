@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /** Every rendered config goes through the real {@code nginx -t} of this machine (Debian 12: 1.22.1). */
 class NginxSyntaxIT {
-    private static final Topology LOCAL = Topology.local(List.of(18081, 18082, 18083), Optional.of(18090));
+    private static final Topology LOCAL = Topology.local("hits", List.of(18081, 18082, 18083), Optional.of(18090));
     /** The only directives of the compose configs that an nginx older than 1.27.3 / 1.29.6 lacks. */
     private static final Pattern RESOLVE_SERVER = Pattern.compile("server hits-(\\w+):8080 resolve ");
     private static final Pattern STICKY_LINE = Pattern.compile("(?m)^ *sticky cookie hits_route path=/ httponly;\\n");

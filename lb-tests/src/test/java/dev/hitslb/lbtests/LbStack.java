@@ -8,16 +8,12 @@ import dev.hitslb.lb.Topology;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.PidFile;
 import dev.hitslb.servers.Ports;
-import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
 import dev.hitslb.stack.LocalStack;
+import dev.hitslb.stack.ServiceSpec;
 import dev.hitslb.stack.StackLayout;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -37,7 +33,7 @@ final class LbStack {
     static synchronized LocalStack get() {
         if (stack == null) {
             Path jar = Path.of(System.getProperty("hits.jar", "../hits-service/target/hits-service.jar"));
-            StackLayout layout = new StackLayout(ThrowawayDirs.create("lb-stack"), Algorithm.ROUND_ROBIN, Ports.free(),
+            StackLayout layout = new StackLayout(ThrowawayDirs.create("lb-stack"), ServiceSpec.of(jar), Algorithm.ROUND_ROBIN, Ports.free(),
                     List.of(Ports.free(), Ports.free(), Ports.free()), Ports.free(), Ports.free(), Ports.free(), jar);
             stack = new LocalStack(layout, true, System.out);
             stack.up();
@@ -90,13 +86,7 @@ final class LbStack {
 
     /** The total in PostgreSQL: the truth the client's count of 2xx answers is checked against. */
     static long dbTotal() {
-        try (Connection c = DriverManager.getConnection(get().layout().jdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD);
-             ResultSet rs = c.createStatement().executeQuery("SELECT hits FROM hit_counter WHERE id = 1")) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (SQLException e) {
-            throw new IllegalStateException("could not read the total from PostgreSQL", e);
-        }
+        return get().total();
     }
 
     static void sleep(Duration d) {

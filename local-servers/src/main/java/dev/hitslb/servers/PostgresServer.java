@@ -13,34 +13,36 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server run from the local binaries on 127.0.0.1 (TCP only), with a database and an
- * owner both named {@code hits}. Durable defaults stay on (fsync, synchronous_commit).
+ * A real PostgreSQL server run from the local binaries on 127.0.0.1 (TCP only), with one database whose
+ * owner, and that owner's password, carry the database's name: a local-development default, on loopback
+ * only. Durable defaults stay on (fsync, synchronous_commit).
  */
 public final class PostgresServer implements ServerControl {
-    public static final String DATABASE = "hits";
-    public static final String USER = "hits";
-    /** Local-development default; the server listens on loopback only. */
-    public static final String PASSWORD = "hits";
     /** Unprivileged account PostgreSQL runs as when we are root (Debian's postgresql package creates it). */
     private static final String OS_USER = "postgres";
 
     private final Path home;
     private final int port;
+    private final String database;
     private final boolean throwaway;
     private LocalProcess process;
 
-    private PostgresServer(Path home, int port, boolean throwaway) {
+    private PostgresServer(Path home, int port, String database, boolean throwaway) {
+        if (!database.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("database name '" + database + "': lower-case letters, digits and _ only");
+        }
         this.home = home;
         this.port = port;
+        this.database = database;
         this.throwaway = throwaway;
     }
 
     /**
      * Initialises {@code home/data} when it is new, starts the server on {@code port} and waits until
-     * it accepts connections to the {@code hits} database.
+     * it accepts connections to {@code database}.
      */
-    public static PostgresServer start(Path home, int port, boolean throwaway) {
-        PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, throwaway);
+    public static PostgresServer start(Path home, int port, String database, boolean throwaway) {
+        PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, database, throwaway);
         server.initIfNew();
         server.start();
         server.createDatabaseIfMissing();
@@ -52,11 +54,11 @@ public final class PostgresServer implements ServerControl {
     }
 
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
+        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
     public PostgresEndpoint endpoint() {
-        return new PostgresEndpoint(jdbcUrl(), USER, PASSWORD);
+        return new PostgresEndpoint(jdbcUrl(), database, database);
     }
 
     public Path log() {
@@ -83,11 +85,11 @@ public final class PostgresServer implements ServerControl {
         try {
             Files.createDirectories(data());
             Path pwfile = home.resolve("pwfile");
-            Files.writeString(pwfile, PASSWORD + "\n");
+            Files.writeString(pwfile, database + "\n");
             handToServerUser(home);
             Commands.run(Commands.asUserIfRoot(OS_USER, List.of(
                     Binaries.require("initdb").toString(),
-                    "--pgdata=" + data(), "--username=" + USER, "--pwfile=" + pwfile,
+                    "--pgdata=" + data(), "--username=" + database, "--pwfile=" + pwfile,
                     "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")), Map.of());
             Files.delete(pwfile);
         } catch (IOException e) {
@@ -118,7 +120,7 @@ public final class PostgresServer implements ServerControl {
     private boolean isReady() {
         try {
             Commands.run(List.of(Binaries.require("pg_isready").toString(), "-q", "-h", "127.0.0.1",
-                    "-p", Integer.toString(port), "-d", "postgres", "-U", USER), Map.of());
+                    "-p", Integer.toString(port), "-d", "postgres", "-U", database), Map.of());
             return true;
         } catch (IllegalStateException notYet) {
             return false;
@@ -126,16 +128,16 @@ public final class PostgresServer implements ServerControl {
     }
 
     private void createDatabaseIfMissing() {
-        String exists = psql("SELECT 1 FROM pg_database WHERE datname = '" + DATABASE + "'");
+        String exists = psql("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
         if (!exists.strip().equals("1")) {
-            psql("CREATE DATABASE " + DATABASE + " OWNER " + USER);
+            psql("CREATE DATABASE " + database + " OWNER " + database);
         }
     }
 
     private String psql(String sql) {
         return Commands.run(List.of(Binaries.require("psql").toString(), "-X", "-q", "-t", "-A",
-                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", USER, "-d", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", PASSWORD));
+                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", database, "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", database));
     }
 
     /** Fast shutdown (SIGINT): aborts open transactions and waits for the server to exit. */

@@ -12,10 +12,12 @@ import org.testcontainers.utility.DockerImageName;
  * PATH or in Debian's folders), then Testcontainers when a Docker engine answers. With none of these a
  * test fails, naming what to install: it is never skipped.
  *
- * <p>Environment: {@code HITS_TEST_JDBC_URL} (+ {@code HITS_TEST_DB_USER}, {@code HITS_TEST_DB_PASSWORD})
- * and {@code HITS_TEST_REDIS_URL} ({@code redis://host:port}).
+ * <p>Environment: {@code TEST_JDBC_URL} (+ {@code TEST_DB_USER}, {@code TEST_DB_PASSWORD})
+ * and {@code TEST_REDIS_URL} ({@code redis://host:port}).
  */
 public final class TestServers {
+    /** The tests' database, its owner and that owner's password (a throwaway server's local default). */
+    static final String DATABASE = "test";
     static final DockerImageName POSTGRES_IMAGE = DockerImageName.parse("postgres:17-alpine");
     static final DockerImageName REDIS_IMAGE = DockerImageName.parse("redis:7.4-alpine");
 
@@ -28,10 +30,10 @@ public final class TestServers {
     /** A PostgreSQL shared by every test in this JVM; tests reset the tables they use. */
     public static synchronized PostgresEndpoint postgres() {
         if (sharedPostgres == null) {
-            String url = System.getenv("HITS_TEST_JDBC_URL");
+            String url = System.getenv("TEST_JDBC_URL");
             sharedPostgres = url != null
-                    ? new PostgresEndpoint(url, System.getenv().getOrDefault("HITS_TEST_DB_USER", PostgresServer.USER),
-                            System.getenv().getOrDefault("HITS_TEST_DB_PASSWORD", PostgresServer.PASSWORD))
+                    ? new PostgresEndpoint(url, System.getenv().getOrDefault("TEST_DB_USER", DATABASE),
+                            System.getenv().getOrDefault("TEST_DB_PASSWORD", DATABASE))
                     : ownPostgres().endpoint();
         }
         return sharedPostgres;
@@ -40,7 +42,7 @@ public final class TestServers {
     /** A Redis shared by every test in this JVM. */
     public static synchronized RedisEndpoint redis() {
         if (sharedRedis == null) {
-            String url = System.getenv("HITS_TEST_REDIS_URL");
+            String url = System.getenv("TEST_REDIS_URL");
             if (url != null) {
                 URI uri = URI.create(url);
                 sharedRedis = new RedisEndpoint(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379);
@@ -54,17 +56,17 @@ public final class TestServers {
     /** A PostgreSQL of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledPostgres ownPostgres() {
         if (localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
-            PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), true);
+            PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), DATABASE, true);
             return new ControlledPostgres(server.endpoint(), server);
         }
         requireDocker("postgres");
         PostgreSQLContainer container = new PostgreSQLContainer(POSTGRES_IMAGE)
-                .withDatabaseName(PostgresServer.DATABASE)
-                .withUsername(PostgresServer.USER)
-                .withPassword(PostgresServer.PASSWORD);
+                .withDatabaseName(DATABASE)
+                .withUsername(DATABASE)
+                .withPassword(DATABASE);
         container.start();
         return new ControlledPostgres(
-                new PostgresEndpoint(container.getJdbcUrl(), PostgresServer.USER, PostgresServer.PASSWORD),
+                new PostgresEndpoint(container.getJdbcUrl(), DATABASE, DATABASE),
                 new ContainerControl(container));
     }
 
@@ -110,7 +112,7 @@ public final class TestServers {
         if (!docker) {
             throw new IllegalStateException("These tests need a real " + binary + " and found neither a local '"
                     + binary + "' nor a Docker engine. Install it with: " + Binaries.installHint(binary)
-                    + " (or start Docker, or name running servers with HITS_TEST_JDBC_URL / HITS_TEST_REDIS_URL).");
+                    + " (or start Docker, or name running servers with TEST_JDBC_URL / TEST_REDIS_URL).");
         }
     }
 

@@ -4,6 +4,7 @@ import dev.hitslb.lb.NginxConfig;
 import dev.hitslb.lb.NginxVersion;
 import dev.hitslb.lb.RenderTarget;
 import dev.hitslb.servers.Binaries;
+import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.LocalProcess;
 import dev.hitslb.servers.Logs;
 import dev.hitslb.servers.NginxServer;
@@ -31,7 +32,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * The whole topology on this machine: PostgreSQL, Redis, the hits replicas and nginx, each a real
+ * The whole topology on this machine: PostgreSQL, Redis, the service's replicas and nginx, each a real
  * process with its folder, log and pid file under {@link StackLayout#home()}. ./stack and the
  * load-balancing suites both start it through this class. Every process is found again from its pid
  * file, so a later JVM (the next ./stack command) controls what an earlier one started.
@@ -84,9 +85,6 @@ public final class LocalStack {
         for (String binary : List.of("postgres", "initdb", "pg_isready", "psql", "redis-server", "nginx")) {
             Binaries.require(binary);
         }
-        if (!Files.isRegularFile(layout.jar())) {
-            throw new IllegalStateException("the service jar " + layout.jar() + " is missing: build it with ./mvnw package -DskipTests");
-        }
         for (String name : layout.names()) {
             if (!Ports.isFree(layout.port(name))) {
                 throw new IllegalStateException("port " + layout.port(name) + " (for " + name + ") is in use on 127.0.0.1: "
@@ -108,7 +106,7 @@ public final class LocalStack {
                 start(name);
                 started.add(name);
             }
-            List<String> replicas = layout.names().stream().filter(n -> n.startsWith("hits-")).toList();
+            List<String> replicas = layout.replicaNames();
             started.addAll(replicas);
             startReplicas(replicas);
             start("nginx");
@@ -130,7 +128,7 @@ public final class LocalStack {
         long t0 = System.nanoTime();
         progress(name, "starting on 127.0.0.1:" + layout.port(name));
         switch (name) {
-            case "postgres" -> PostgresServer.start(layout.dir(name), layout.postgresPort(), throwaway);
+            case "postgres" -> PostgresServer.start(layout.dir(name), layout.postgresPort(), layout.service().database(), throwaway);
             case "redis" -> RedisServer.start(layout.dir(name), layout.redisPort(), throwaway);
             case "nginx" -> NginxServer.start(layout.dir(name), layout.nginxPort(), throwaway);
             default -> awaitReplicaReady(name, launchReplica(name));
@@ -218,6 +216,25 @@ public final class LocalStack {
         };
     }
 
+    /** The service's total (the spec's total-query): what the 2xx answers a client counted are checked against. */
+    public long total() {
+        String total = psql(layout.service().totalQuery());
+        try {
+            return Long.parseLong(total);
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("the total-query of " + layout.jar().getFileName() + " answered '" + total
+                    + "', not one number: " + layout.service().totalQuery());
+        }
+    }
+
+    /** One SQL statement in the service's database, through psql; its output, trimmed. */
+    public String psql(String sql) {
+        String database = layout.service().database();
+        return Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.postgresPort()),
+                "-U", database, "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql),
+                Map.of("PGPASSWORD", database), Duration.ofSeconds(10)).strip();
+    }
+
     /** nginx's access log: one line per request with the replicas tried. */
     public Path accessLog() {
         return layout.dir("nginx").resolve("logs/access.log");
@@ -240,7 +257,7 @@ public final class LocalStack {
             progress(name, "starting on 127.0.0.1:" + layout.port(name));
             launched.put(name, launchReplica(name));
         }
-        // They start side by side; each is ready once its /health/ready answers 200.
+        // They start side by side; each is ready once its ready path answers 200.
         List<CompletableFuture<Void>> ready = replicas.stream()
                 .map(name -> CompletableFuture.runAsync(() -> {
                     awaitReplicaReady(name, launched.get(name));
@@ -268,8 +285,8 @@ public final class LocalStack {
                 "BIND_ADDRESS", "127.0.0.1", // reachable through nginx, not around it
                 "INSTANCE_ID", name,
                 "DB_URL", layout.jdbcUrl(),
-                "DB_USER", PostgresServer.USER,
-                "DB_PASSWORD", PostgresServer.PASSWORD,
+                "DB_USER", layout.service().database(), // PostgresServer's local-development owner and password
+                "DB_PASSWORD", layout.service().database(),
                 "REDIS_URL", layout.redisUrl());
         return LocalProcess.start(name, command, env, log(name), throwaway);
     }
@@ -289,7 +306,7 @@ public final class LocalStack {
      * would otherwise replace classes under them (Jetty then fails to load a class mid-shutdown).
      */
     private Path runningJar() {
-        return layout.home().resolve("hits-service.jar");
+        return layout.home().resolve(layout.jar().getFileName());
     }
 
     private void copyJar() {
@@ -301,12 +318,12 @@ public final class LocalStack {
     }
 
     /**
-     * Waits for /health/ready, watching the process we hold. (Not {@link #state}: right after start
+     * Waits for the spec's ready path, watching the process we hold. (Not {@link #state}: right after start
      * the new process may not have reached its own working directory yet, which the pid-file check
      * reads, and it would look down for a moment.)
      */
     private void awaitReplicaReady(String name, LocalProcess process) {
-        URI ready = URI.create("http://127.0.0.1:" + layout.port(name) + "/health/ready");
+        URI ready = URI.create("http://127.0.0.1:" + layout.port(name) + layout.service().readyPath());
         Wait.until(name + " to be ready (log: " + log(name) + ")", READY_TIMEOUT, () -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited at start; the end of " + log(name) + ":\n" + Logs.tail(log(name), 15));
@@ -316,9 +333,9 @@ public final class LocalStack {
     }
 
     private void awaitThroughNginx() {
-        URI hits = URI.create("http://127.0.0.1:" + layout.nginxPort() + "/api/hits");
-        Wait.until("an answer through nginx at " + hits + " (log: " + log("nginx") + ")", Duration.ofSeconds(15),
-                () -> status(hits) == 200);
+        URI probe = URI.create("http://127.0.0.1:" + layout.nginxPort() + layout.service().probePath());
+        Wait.until("an answer through nginx at " + probe + " (log: " + log("nginx") + ")", Duration.ofSeconds(15),
+                () -> status(probe) == 200);
     }
 
     private static int status(URI uri) {

@@ -13,13 +13,14 @@ import picocli.CommandLine;
 // scope INHERIT: every subcommand takes --help too (./stack up --help); `./stack help [COMMAND]` works as well.
 @Command(name = "stack", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
         subcommands = CommandLine.HelpCommand.class,
-        description = {"PostgreSQL, Redis, hits-1..hits-N and nginx as local processes on 127.0.0.1.",
-                "State, data and logs: .stack/ (git-ignored). NAME: postgres, redis, hits-1..hits-N, hits-backup, nginx."})
+        description = {"PostgreSQL, Redis, the service's replicas and nginx as local processes on 127.0.0.1.",
+                "State, data and logs: .stack/ (git-ignored). NAME: postgres, redis, hits-1..hits-N, hits-backup, nginx",
+                "(for another service, its name from META-INF/lb-service.properties in SERVICE_JAR instead of hits)."})
 public final class StackCommand {
     @Option(names = "--home", hidden = true, defaultValue = "${env:HITS_STACK_HOME:-.stack}")
     Path home;
 
-    @Option(names = "--jar", hidden = true, defaultValue = "${env:HITS_JAR:-hits-service/target/hits-service.jar}")
+    @Option(names = "--jar", hidden = true, defaultValue = "${env:SERVICE_JAR:-hits-service/target/hits-service.jar}")
     Path jar;
 
     @CommandLine.Spec
@@ -54,10 +55,11 @@ public final class StackCommand {
                 hits-lb is up in %.1f s: %s
                   try       for i in 1 2 3 4 5 6; do curl -s -H 'Accept: application/json' %s/; echo; done
                   watch     ./stack status   ./stack logs nginx   tail -f %s
-                  failover  ./stack kill hits-2   (keep curling)   ./stack start hits-2
+                  failover  ./stack kill %4$s   (keep curling)   ./stack start %4$s
                   stop      ./stack down   (the count is kept; ./stack down && rm -rf .stack resets it)
                 """, (System.nanoTime() - t0) / 1e9, layout.url(), local,
-                Path.of("").toAbsolutePath().relativize(layout.dir("nginx").resolve("logs/access.log")));
+                Path.of("").toAbsolutePath().relativize(layout.dir("nginx").resolve("logs/access.log")),
+                layout.replicaNames().get(Math.min(1, layout.replicaNames().size() - 1)));
         return 0;
     }
 

@@ -15,16 +15,17 @@ import java.util.Optional;
 import java.util.Properties;
 
 /**
- * What one stack is made of and where it lives: the algorithm, the replicas and every port, the state
- * folder and the service jar. ./stack saves it at {@code up} so later commands (status, start NAME, ...)
- * act on the same stack.
+ * What one stack is made of and where it lives: the service (its jar and its spec), the algorithm,
+ * the replicas and every port, and the state folder. ./stack saves it at {@code up} so later commands
+ * (status, start NAME, ...) act on the same stack.
  */
-public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<Integer> replicaPorts,
+public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, int nginxPort, List<Integer> replicaPorts,
                           int backupPort, int postgresPort, int redisPort, Path jar) {
     /** PostgreSQL and Redis sit at PORT+20 and PORT+21, off their usual ports so a system install is left alone. */
     static final int POSTGRES_PORT_OFFSET = 20;
     static final int REDIS_PORT_OFFSET = 21;
     private static final String FILE = "stack.properties";
+    private static final String SERVICE_PREFIX = "service.";
 
     public StackLayout {
         home = home.toAbsolutePath();
@@ -32,13 +33,18 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
         jar = jar.toAbsolutePath();
     }
 
+    /** {@link #standard(Path, ServiceSpec, Algorithm, int, int, Path) standard}, for the service the jar describes. */
+    public static StackLayout standard(Path home, Algorithm algorithm, int replicas, int port, Path jar) {
+        return standard(home, ServiceSpec.of(jar), algorithm, replicas, port, jar);
+    }
+
     /**
-     * ./stack's layout: nginx on {@code port}, {@code hits-i} on {@code port + i}, hits-backup on
+     * ./stack's layout: nginx on {@code port}, {@code NAME-i} on {@code port + i}, NAME-backup on
      * {@code port + 10}, PostgreSQL on {@code port + 20}, Redis on {@code port + 21}.
      */
-    public static StackLayout standard(Path home, Algorithm algorithm, int replicas, int port, Path jar) {
-        Topology topology = Topology.local(port, replicas);
-        return new StackLayout(home, algorithm, port, topology.replicas().stream().map(Replica::port).toList(),
+    public static StackLayout standard(Path home, ServiceSpec service, Algorithm algorithm, int replicas, int port, Path jar) {
+        Topology topology = Topology.local(service.name(), port, replicas);
+        return new StackLayout(home, service, algorithm, port, topology.replicas().stream().map(Replica::port).toList(),
                 topology.backup().orElseThrow().port(), port + POSTGRES_PORT_OFFSET, port + REDIS_PORT_OFFSET, jar);
     }
 
@@ -49,10 +55,10 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
 
     /** The replicas as nginx sees them under {@code other}. */
     public Topology topology(Algorithm other) {
-        return Topology.local(replicaPorts, Optional.of(backupPort)).forAlgorithm(other);
+        return Topology.local(service.name(), replicaPorts, Optional.of(backupPort)).forAlgorithm(other);
     }
 
-    /** Every process of the stack, in start order: postgres, redis, hits-1..N, hits-backup (if any), nginx. */
+    /** Every process of the stack, in start order: postgres, redis, NAME-1..N, NAME-backup (if any), nginx. */
     public List<String> names() {
         List<String> names = new ArrayList<>(List.of("postgres", "redis"));
         Topology topology = topology();
@@ -81,8 +87,13 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
         return home.resolve(name);
     }
 
+    /** The replicas' names, backup included: every process that runs the service jar. */
+    public List<String> replicaNames() {
+        return names().stream().filter(n -> !List.of("postgres", "redis", "nginx").contains(n)).toList();
+    }
+
     public String jdbcUrl() {
-        return "jdbc:postgresql://127.0.0.1:" + postgresPort + "/hits";
+        return service.jdbcUrl(postgresPort);
     }
 
     public String redisUrl() {
@@ -102,6 +113,7 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
         p.setProperty("postgres.port", Integer.toString(postgresPort));
         p.setProperty("redis.port", Integer.toString(redisPort));
         p.setProperty("jar", jar.toString());
+        service.toProperties().forEach((key, value) -> p.setProperty(SERVICE_PREFIX + key, value));
         try (Writer out = Files.newBufferedWriter(home.resolve(FILE))) {
             p.store(out, "the stack ./stack up started last; read by the other ./stack commands");
         } catch (IOException e) {
@@ -122,10 +134,16 @@ public record StackLayout(Path home, Algorithm algorithm, int nginxPort, List<In
             for (String port : p.getProperty("replica.ports").split(",")) {
                 replicaPorts.add(Integer.parseInt(port));
             }
-            return Optional.of(new StackLayout(home, Algorithm.fromId(p.getProperty("algorithm")),
+            Path jar = Path.of(p.getProperty("jar"));
+            Properties service = new Properties();
+            p.stringPropertyNames().stream().filter(key -> key.startsWith(SERVICE_PREFIX))
+                    .forEach(key -> service.setProperty(key.substring(SERVICE_PREFIX.length()), p.getProperty(key)));
+            // A stack saved before the spec was saved with it: the jar still describes its service.
+            ServiceSpec spec = service.isEmpty() ? ServiceSpec.of(jar) : ServiceSpec.fromProperties(service, file.toString());
+            return Optional.of(new StackLayout(home, spec, Algorithm.fromId(p.getProperty("algorithm")),
                     Integer.parseInt(p.getProperty("nginx.port")), replicaPorts,
                     Integer.parseInt(p.getProperty("backup.port")), Integer.parseInt(p.getProperty("postgres.port")),
-                    Integer.parseInt(p.getProperty("redis.port")), Path.of(p.getProperty("jar"))));
+                    Integer.parseInt(p.getProperty("redis.port")), jar));
         } catch (IOException | RuntimeException e) {
             throw new IllegalStateException(file + " is unreadable (" + e.getMessage() + "): run ./stack down, then ./stack up", e);
         }
