@@ -84,7 +84,8 @@ public final class NginxConfig {
                     : target == RenderTarget.COMPOSE ? "the compose target re-resolves names with `server ... resolve`, open source since 1.27.3"
                     : "it needs nginx " + needed;
             String hint = algorithm == Algorithm.STICKY
-                    ? " Use hash (consistent hashing on a cookie or header) or ip_hash for affinity on this nginx, or the compose target (nginx 1.30)."
+                    ? " Get one without touching the system: tools/modern-nginx fetch (./stack and the suites then use it;"
+                    + " NGINX_BIN names another). Or use hash (consistent hashing on a cookie or header) or ip_hash for affinity on this nginx."
                     : "";
             throw new UnsupportedConfigException(algorithm.id() + " for the " + target.id() + " target needs nginx >= "
                     + needed + ", but this nginx is " + nginx + ": " + why + "." + hint);

@@ -39,7 +39,7 @@ class StackScriptIT {
         port = freeRange();
         Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
         assertThat(up.exit).as(up.output).isZero();
-        assertThat(up.output).contains("hits-lb is up", "http://127.0.0.1:" + port + "/", "./stack down");
+        assertThat(up.output).contains("hits-lb is up", "http://127.0.0.1:" + port + "/", "./stack down", "./stack kill hits-2 ", "\nnginx: /");
     }
 
     @AfterAll

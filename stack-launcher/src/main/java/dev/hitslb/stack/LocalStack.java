@@ -99,6 +99,7 @@ public final class LocalStack {
         out.println("Starting hits-lb: " + layout.algorithm() + " over " + layout.topology().replicas().size()
                 + " replicas" + layout.topology().backup().map(b -> " and the standby " + b.name()).orElse("")
                 + ", nginx " + nginx + ", state in " + layout.home());
+        out.println(Binaries.nginx().describe());
 
         List<String> started = new ArrayList<>();
         try {

@@ -55,7 +55,7 @@ public final class StackCommand {
                 hits-lb is up in %.1f s: %s
                   try       for i in 1 2 3 4 5 6; do curl -s -H 'Accept: application/json' %s/; echo; done
                   watch     ./stack status   ./stack logs nginx   tail -f %s
-                  failover  ./stack kill %4$s   (keep curling)   ./stack start %4$s
+                  failover  ./stack kill %5$s   (keep curling)   ./stack start %5$s
                   stop      ./stack down   (the count is kept; ./stack down && rm -rf .stack resets it)
                 """, (System.nanoTime() - t0) / 1e9, layout.url(), local,
                 Path.of("").toAbsolutePath().relativize(layout.dir("nginx").resolve("logs/access.log")),
