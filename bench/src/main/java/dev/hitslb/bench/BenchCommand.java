@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 
 /** {@code bench/run}: the performance goals, measured in one run. See the README, "Performance". */
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
-        description = {"The performance goals of design.md, measured in one run on this machine.",
+        description = {"The performance goals (README, Performance), measured in one run on this machine.",
                 "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--jar", hidden = true, defaultValue = "${env:SERVICE_JAR:-hits-service/target/hits-service.jar}")

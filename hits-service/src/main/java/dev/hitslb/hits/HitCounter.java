@@ -43,7 +43,7 @@ final class HitCounter implements AutoCloseable {
             + " and a retry with the same X-Request-Id is never counted twice";
 
     private final HitRepository repository;
-    private final Totals totals;
+    private final TotalView totalView;
     private final HitMetrics metrics;
     private final Duration timeout;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
@@ -52,9 +52,9 @@ final class HitCounter implements AutoCloseable {
     /** Why the writer stopped before {@link #close}; null while it runs. */
     private volatile Throwable died;
 
-    HitCounter(HitRepository repository, Totals totals, HitMetrics metrics, Duration timeout) {
+    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout) {
         this.repository = repository;
-        this.totals = totals;
+        this.totalView = totalView;
         this.metrics = metrics;
         this.timeout = timeout;
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
@@ -268,7 +268,7 @@ final class HitCounter implements AutoCloseable {
         metrics.hitsReplayed.inc(batch.size() - counted);
         metrics.batchSize.observe(batch.size());
         // The cache learns the new total before any client does, so no reader sees it behind a response.
-        totals.committed(result.total());
+        totalView.committed(result.total());
         for (int i = 0; i < batch.size(); i++) {
             batch.get(i).result.complete(answers[i]);
         }

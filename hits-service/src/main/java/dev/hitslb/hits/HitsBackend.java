@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the hits routes stand on: the pool, the schema, the cache, the totals, the batching counter and
+ * What the hits routes stand on: the pool, the schema, the cache, the total readers see, the batching counter and
  * the housekeeping. Building it starts nothing: {@link #start} connects and starts, {@link #close} stops.
  */
 final class HitsBackend implements HitStore, AutoCloseable {
@@ -28,7 +28,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
     private HikariDataSource dataSource;
     private HitRepository repository;
     private HitCache cache;
-    private Totals totals;
+    private TotalView totalView;
     private HitCounter counter;
     private ScheduledExecutorService housekeeping;
     private boolean closed;
@@ -47,12 +47,12 @@ final class HitsBackend implements HitStore, AutoCloseable {
         dataSource = Postgres.pool("hits", config);
         repository = new HitRepository(dataSource);
         cache = new HitCache(config.redisHost(), config.redisPort(), config.redisTimeout(), hitMetrics);
-        totals = new Totals(repository, cache, config.dbTimeout());
-        totals.refresh();
-        counter = new HitCounter(repository, totals, hitMetrics, config.dbTimeout());
+        totalView = new TotalView(repository, cache, config.dbTimeout());
+        totalView.refresh();
+        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout());
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
         long refresh = config.cacheRefresh().toMillis();
-        housekeeping.scheduleWithFixedDelay(totals::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
+        housekeeping.scheduleWithFixedDelay(totalView::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
         Duration retention = config.requestIdRetention();
         long sweep = Math.min(60, retention.toSeconds() / 4);
         housekeeping.scheduleWithFixedDelay(() -> forgetOldRequestIds(retention), sweep, sweep, TimeUnit.SECONDS);
@@ -65,7 +65,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
 
     @Override
     public long total() {
-        return totals.current();
+        return totalView.current();
     }
 
     Metrics metrics() {

@@ -24,7 +24,7 @@ class CacheIT {
         try (TestApp a = TestApp.start("cache-a", pg, redis); TestApp b = TestApp.start("cache-b", pg, redis)) {
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong highestShown = new AtomicLong();
-            // Two instances write concurrently (the original app's out-of-order SET race) ...
+            // Two instances write concurrently, so their cache updates can arrive out of order ...
             CompletableFuture<Load.Result> writers = CompletableFuture.supplyAsync(() -> {
                 try {
                     return Load.run(6_000, 32, i -> Load.get(List.of(a, b).get(i % 2).uri("/"), "c-" + i),

@@ -60,7 +60,7 @@ class DistributionIT {
         LbStack.use(Algorithm.ROUND_ROBIN);
         long before = LbStack.dbTotal();
         Map<String, Long> counts = distribution(3000, i -> page);
-        System.out.print(Traffic.table("round_robin, 3 replicas", counts));
+        System.out.print(Load.table("round_robin, 3 replicas", counts));
         assertThat(counts.keySet()).containsExactlyElementsOf(REPLICAS);
         counts.values().forEach(n -> assertThat(n).isBetween(990L, 1010L));
         assertThat(LbStack.dbTotal() - before).as("counted exactly once each").isEqualTo(3000);
@@ -70,7 +70,7 @@ class DistributionIT {
     void weighted_3_1_1_gives_shares_within_two_points_of_the_weights() {
         LbStack.use(Algorithm.WEIGHTED);
         Map<String, Long> counts = distribution(3000, i -> page);
-        System.out.print(Traffic.table("weighted 3:1:1", counts));
+        System.out.print(Load.table("weighted 3:1:1", counts));
         assertThat(share(counts, "hits-1")).isCloseTo(60.0, within(2.0));
         assertThat(share(counts, "hits-2")).isCloseTo(20.0, within(2.0));
         assertThat(share(counts, "hits-3")).isCloseTo(20.0, within(2.0));
@@ -84,7 +84,7 @@ class DistributionIT {
         // momentarily slower, e.g. one whose JIT is still cold: CI once saw 26.6% that way. The
         // least_conn test covers that behaviour.)
         Map<String, Long> counts = distribution(3000, i -> page);
-        System.out.print(Traffic.table("random two least_conn, one request at a time", counts));
+        System.out.print(Load.table("random two least_conn, one request at a time", counts));
         REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isCloseTo(100.0 / 3, within(5.0)));
     }
 
@@ -105,7 +105,7 @@ class DistributionIT {
         }
         Map<String, Long> clientsPerReplica = replicaOfClient.values().stream()
                 .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
-        System.out.print(Traffic.table("ip_hash: clients (distinct /24s) per replica", clientsPerReplica));
+        System.out.print(Load.table("ip_hash: clients (distinct /24s) per replica", clientsPerReplica));
         assertThat(clientsPerReplica.keySet()).as("every replica serves some clients").containsExactlyElementsOf(REPLICAS);
     }
 
@@ -116,7 +116,7 @@ class DistributionIT {
         assertThat(replicaOfKeys(300)).as("same key, same replica").isEqualTo(before);
         Map<String, Long> keysPerReplica = before.values().stream()
                 .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
-        System.out.print(Traffic.table("hash: 300 keys per replica", keysPerReplica));
+        System.out.print(Load.table("hash: 300 keys per replica", keysPerReplica));
         assertThat(keysPerReplica.keySet()).containsExactlyElementsOf(REPLICAS);
 
         Topology full = LbStack.get().layout().topology(Algorithm.HASH);
@@ -169,10 +169,10 @@ class DistributionIT {
             Map<Algorithm, Integer> requests = Map.of(Algorithm.ROUND_ROBIN, 600, Algorithm.LEAST_CONN, 1500);
             for (Algorithm algorithm : List.of(Algorithm.ROUND_ROBIN, Algorithm.LEAST_CONN)) {
                 LbStack.use(algorithm, slowHits3);
-                List<Traffic.Answer> answers = Traffic.fixed(requests.get(algorithm), 12, i -> Traffic.page(LbStack.baseUrl(), i));
-                Map<String, Long> counts = Traffic.byInstance(answers);
-                System.out.print(Traffic.table(algorithm + ", hits-3 answers " + delay.toMillis() + " ms late, 12 concurrent", counts));
-                System.out.println("  mean latency: " + Traffic.meanMillisByInstance(answers));
+                List<Load.Answer> answers = Load.fixed(requests.get(algorithm), 12, i -> Load.page(LbStack.baseUrl(), i));
+                Map<String, Long> counts = Load.byInstance(answers);
+                System.out.print(Load.table(algorithm + ", hits-3 answers " + delay.toMillis() + " ms late, 12 concurrent", counts));
+                System.out.println("  mean latency: " + Load.meanMillisByInstance(answers));
                 results.put(algorithm.id(), counts);
             }
             double roundRobin = share(results.get("round_robin"), "hits-3");

@@ -3,7 +3,7 @@ package dev.hitslb.lbtests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.lb.Algorithm;
-import dev.hitslb.lbtests.Traffic.Answer;
+import dev.hitslb.lbtests.Load.Answer;
 import dev.hitslb.stack.LocalStack;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -43,31 +43,31 @@ class FailoverIT {
     private void assertExactlyOnce(List<Answer> answers) {
         // A replica that was paused answers its backlog after nginx gave up on it; give it a moment.
         LbStack.sleep(Duration.ofMillis(500));
-        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == 2xx answers (%s)", Traffic.summary(answers))
-                .isEqualTo(Traffic.ok(answers));
+        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == 2xx answers (%s)", Load.summary(answers))
+                .isEqualTo(Load.ok(answers));
     }
 
     private static void print(String title, List<Answer> answers) {
-        System.out.print(Traffic.table(title, Traffic.byInstance(answers)));
-        System.out.println("  " + Traffic.summary(answers));
+        System.out.print(Load.table(title, Load.byInstance(answers)));
+        System.out.println("  " + Load.summary(answers));
     }
 
     @Test
     void a_killed_replica_costs_no_request_and_is_back_in_rotation_within_fail_timeout() {
         List<Answer> answers;
         long restarted;
-        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             LbStack.sleep(Duration.ofSeconds(1));
             stack.kill("hits-2");
             LbStack.sleep(Duration.ofSeconds(2));
             stack.start("hits-2");
             restarted = System.nanoTime();
             LbStack.sleep(FAIL_TIMEOUT.plusSeconds(2));
-            answers = traffic.stop();
+            answers = load.stop();
         }
         print("SIGKILL hits-2 under load, then start it", answers);
 
-        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         long backAfter = answers.stream().filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted)
                 .mapToLong(a -> a.sentNanos() - restarted).min().orElse(Long.MAX_VALUE);
         assertThat(Duration.ofNanos(backAfter)).as("hits-2 serves again within fail_timeout + 1 s")
@@ -78,37 +78,37 @@ class FailoverIT {
     @Test
     void a_hung_replica_costs_no_request_and_no_wait_beyond_the_read_timeout() {
         List<Answer> answers;
-        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             LbStack.sleep(Duration.ofSeconds(1));
             stack.pause("hits-3");
             LbStack.sleep(Duration.ofSeconds(4));
             stack.resume("hits-3");
             LbStack.sleep(Duration.ofSeconds(1));
-            answers = traffic.stop();
+            answers = load.stop();
         }
         print("SIGSTOP hits-3 for 4 s under load", answers);
 
-        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         // proxy_read_timeout (2 s) on the hung replica, then the answer of the next one.
-        assertThat(Traffic.slowestMillis(answers)).as("slowest answer, ms").isLessThan(2_000 + 700);
+        assertThat(Load.slowestMillis(answers)).as("slowest answer, ms").isLessThan(2_000 + 700);
         assertExactlyOnce(answers);
     }
 
     @Test
     void a_rolling_restart_costs_no_request() {
         List<Answer> answers;
-        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
             LbStack.sleep(Duration.ofMillis(500));
             stack.stop(replica);   // SIGTERM: finish in-flight requests, then exit
             stack.start(replica);  // returns once /health/ready answers
             }
             LbStack.sleep(Duration.ofSeconds(1));
-            answers = traffic.stop();
+            answers = load.stop();
         }
         print("rolling restart of hits-1, hits-2, hits-3 under load", answers);
 
-        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         assertExactlyOnce(answers);
     }
 
@@ -136,17 +136,17 @@ class FailoverIT {
     @Test
     void redis_killed_under_load_costs_no_request() {
         List<Answer> answers;
-        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             LbStack.sleep(Duration.ofSeconds(1));
             stack.kill("redis");
             LbStack.sleep(Duration.ofSeconds(2));
             stack.start("redis");
             LbStack.sleep(Duration.ofSeconds(2));
-            answers = traffic.stop();
+            answers = load.stop();
         }
         print("SIGKILL Redis under load, then start it", answers);
 
-        assertThat(Traffic.failed(answers)).as(Traffic.summary(answers)).isEmpty();
+        assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         assertExactlyOnce(answers);
     }
 
@@ -155,7 +155,7 @@ class FailoverIT {
         List<Answer> answers;
         long stopped;
         long started;
-        try (Traffic traffic = Traffic.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             LbStack.sleep(Duration.ofSeconds(1));
             stopped = System.nanoTime();
             stack.stop("postgres");
@@ -165,11 +165,11 @@ class FailoverIT {
             // While PostgreSQL was down every replica answered 503, and nginx counts those as failures: it
             // may answer its own 503 until fail_timeout has passed.
             LbStack.sleep(FAIL_TIMEOUT.plusSeconds(3));
-            answers = traffic.stop();
+            answers = load.stop();
         }
         print("PostgreSQL stopped for 2 s under load", answers);
 
-        assertThat(Traffic.failed(answers)).as("failures are 503s, answered quickly")
+        assertThat(Load.failed(answers)).as("failures are 503s, answered quickly")
                 .allSatisfy(a -> {
                     assertThat(a.status()).isEqualTo(503);
                     assertThat(a.micros()).isLessThan(TimeUnit.SECONDS.toMicros(2));

@@ -276,8 +276,8 @@ public final class LocalStack {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(REPLICA_JVM_OPTIONS);
         command.add("-XX:ActiveProcessorCount=" + coresPerReplica());
-        // For one core the JVM would pick the Serial collector: bench/ measured 261-268 MiB resident
-        // under load with it, 196-230 MiB with G1 (the image's collector), at the same throughput.
+        // G1, as in the image: for one core the JVM would pick Serial, which holds more memory under load
+        // at the same throughput (README, Performance).
         command.add("-XX:+UseG1GC");
         command.addAll(List.of("-jar", runningJar().toString()));
         // The replica also inherits this environment, so e.g. DB_POOL_SIZE=8 ./stack up reaches every replica.
@@ -294,9 +294,8 @@ public final class LocalStack {
 
     /**
      * The replicas share this machine's cores, so each JVM sizes itself (virtual-thread carriers, GC
-     * and JIT threads) for its share, as it would for a container's CPU limit. Sized for every core,
-     * three replicas on 2 cores kept waking threads that then waited for a core: bench/ measured
-     * 130 us of JVM CPU per request and 7.0k req/s through nginx; sized for one core, 103 us and 9.3k.
+     * and JIT threads) for its share, as it would for a container's CPU limit; sized for every core,
+     * they wake threads that then wait for a core (README, Performance).
      */
     private int coresPerReplica() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / layout.topology().replicas().size());

@@ -13,15 +13,15 @@ import org.slf4j.LoggerFactory;
  * instance never answers less than the highest total it has already seen, so its readers never see
  * the count go backwards, even across a Redis restart.
  */
-final class Totals {
-    private static final Logger log = LoggerFactory.getLogger(Totals.class);
+final class TotalView {
+    private static final Logger log = LoggerFactory.getLogger(TotalView.class);
 
     private final HitRepository repository;
     private final HitCache cache;
     private final Duration dbTimeout;
     private final AtomicLong highest = new AtomicLong();
 
-    Totals(HitRepository repository, HitCache cache, Duration dbTimeout) {
+    TotalView(HitRepository repository, HitCache cache, Duration dbTimeout) {
         this.repository = repository;
         this.cache = cache;
         this.dbTimeout = dbTimeout;

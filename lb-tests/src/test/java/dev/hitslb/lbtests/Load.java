@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
  * answer is kept (when it was sent, status, latency, the instance that served it), so a test can ask
  * what happened in any window of time.
  */
-final class Traffic implements AutoCloseable {
+final class Load implements AutoCloseable {
     /** One answer; status 0 means no HTTP answer at all (refused, reset, timed out). */
     record Answer(long sentNanos, int status, long micros, String instance, String body) {
         boolean ok() {
@@ -37,35 +37,35 @@ final class Traffic implements AutoCloseable {
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
-    private Traffic() {
+    private Load() {
     }
 
     /** {@code concurrency} clients sending GET / until {@link #stop()}. */
-    static Traffic steady(String baseUrl, int concurrency) {
-        Traffic traffic = new Traffic();
+    static Load steady(String baseUrl, int concurrency) {
+        Load load = new Load();
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < concurrency; c++) {
-            traffic.workers.submit(() -> {
-                while (traffic.running.get()) {
-                    traffic.send(page(baseUrl, next.getAndIncrement()));
+            load.workers.submit(() -> {
+                while (load.running.get()) {
+                    load.send(page(baseUrl, next.getAndIncrement()));
                 }
             });
         }
-        return traffic;
+        return load;
     }
 
     /** {@code n} requests made by {@code request}, {@code concurrency} at a time; returns when all are answered. */
     static List<Answer> fixed(int n, int concurrency, IntFunction<HttpRequest> request) {
-        try (Traffic traffic = new Traffic()) {
+        try (Load load = new Load()) {
             AtomicInteger next = new AtomicInteger();
             for (int c = 0; c < concurrency; c++) {
-                traffic.workers.submit(() -> {
+                load.workers.submit(() -> {
                     for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        traffic.send(request.apply(i));
+                        load.send(request.apply(i));
                     }
                 });
             }
-            return traffic.stop();
+            return load.stop();
         }
     }
 
