@@ -3,7 +3,9 @@ package dev.hitslb.lbtests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.servers.Ports;
+import dev.hitslb.servers.Signals;
 import dev.hitslb.servers.ThrowawayDirs;
+import dev.hitslb.servers.Wait;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -12,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +105,46 @@ class StackScriptIT {
         Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
         assertThat(up.exit).as(up.output).isZero();
         assertThat(total()).isEqualTo(before);
+    }
+
+    @Test
+    void after_kill_9_of_every_process_up_just_works() throws Exception {
+        long before = total();
+        // nginx's workers outlive a SIGKILL of their master: they keep the port and answer.
+        Signals.send(pidOf("nginx"), "KILL");
+        Wait.until("nginx's master to be gone", Duration.ofSeconds(5), () -> stack("status").output.contains("nginx orphaned pid="));
+        assertThat(Ports.accepts(port)).as("the workers still hold nginx's port").isTrue();
+        for (String name : List.of("postgres", "redis", "hits-1", "hits-2", "hits-backup")) {
+            Signals.send(pidOf(name), "KILL");
+        }
+
+        Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
+        assertThat(up.exit).as(up.output).isZero();
+        assertThat(up.output).containsPattern("nginx +ending \\d process\\(es\\) it left behind");
+        assertThat(getJson()).contains("\"instance\":\"hits-");
+        assertThat(total()).as("no count lost to the crash").isGreaterThanOrEqualTo(before + 1);
+    }
+
+    @Test
+    void one_command_at_a_time_changes_a_stack() throws Exception {
+        // As if another ./stack up were running: it holds this lock for as long as it works.
+        Process other = new ProcessBuilder("flock", home.resolve(".lock").toString(), "sleep", "30").start();
+        try {
+            Wait.until("the other command to hold the lock", Duration.ofSeconds(5),
+                    () -> other.descendants().findAny().isPresent());
+            Result down = stack("down");
+            assertThat(down.exit).isEqualTo(1);
+            assertThat(down.output).contains("another ./stack up, down, start or stop is changing the stack");
+            assertThat(stack("status").output).as("reading needs no lock").contains("nginx running");
+        } finally {
+            other.descendants().forEach(ProcessHandle::destroy); // sleep holds the lock too
+            other.destroy();
+            other.waitFor();
+        }
+    }
+
+    private static long pidOf(String name) throws IOException {
+        return Long.parseLong(Files.readString(home.resolve(name).resolve(name + ".pid")).strip());
     }
 
     @Test

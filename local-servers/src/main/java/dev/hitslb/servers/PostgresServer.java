@@ -103,6 +103,7 @@ public final class PostgresServer implements ServerControl {
         if (isRunning()) {
             return;
         }
+        removeLockOfDeadServer();
         List<String> command = new ArrayList<>(List.of(
                 Binaries.require("postgres").toString(), "-D", data().toString(),
                 "-p", Integer.toString(port),
@@ -115,6 +116,24 @@ public final class PostgresServer implements ServerControl {
             }
             return isReady();
         });
+    }
+
+    /**
+     * After a SIGKILL, postmaster.pid stays behind. PostgreSQL removes it itself when its pid is gone,
+     * but a killed server whose parent has exited (an earlier ./stack) stays a zombie until init reaps
+     * it, and to PostgreSQL that pid still runs: it refuses to start. A zombie serves nothing and holds
+     * no memory (what its children still hold, PostgreSQL checks itself), so its lock file goes.
+     */
+    private void removeLockOfDeadServer() {
+        Path lock = data().resolve("postmaster.pid");
+        try {
+            long pid = Long.parseLong(Files.readAllLines(lock).getFirst().strip());
+            if (ProcessHandle.of(pid).map(PidFile::hasExited).orElse(true)) {
+                Files.deleteIfExists(lock);
+            }
+        } catch (IOException | RuntimeException noLockOrUnreadable) {
+            // No lock file (a clean stop), or one PostgreSQL will judge itself.
+        }
     }
 
     private boolean isReady() {

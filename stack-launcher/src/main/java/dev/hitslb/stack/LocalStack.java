@@ -45,7 +45,8 @@ public final class LocalStack {
 
     /** What status reports for a process. */
     public enum State {
-        RUNNING, PAUSED, DOWN;
+        /** Down, but processes it started still run (e.g. nginx workers after kill -9 of the master). */
+        RUNNING, PAUSED, ORPHANED, DOWN;
 
         @Override
         public String toString() {
@@ -86,6 +87,9 @@ public final class LocalStack {
             Binaries.require(binary);
         }
         for (String name : layout.names()) {
+            endLeftovers(name);
+        }
+        for (String name : layout.names()) {
             if (!Ports.isFree(layout.port(name))) {
                 throw new IllegalStateException("port " + layout.port(name) + " (for " + name + ") is in use on 127.0.0.1: "
                         + "stop what uses it, or pick other ports with --port");
@@ -123,6 +127,7 @@ public final class LocalStack {
     /** Starts one process (again), waits until it is ready, and says how long that took. */
     public Duration start(String name) {
         layout.port(name); // rejects an unknown name
+        endLeftovers(name);
         if (state(name) != State.DOWN) {
             throw new IllegalStateException(name + " is already " + state(name) + " (pid " + pid(name).orElseThrow() + ")");
         }
@@ -141,6 +146,10 @@ public final class LocalStack {
 
     /** Graceful stop: SIGTERM (PostgreSQL: SIGINT, nginx: SIGQUIT), then SIGKILL if it is still there after the grace time. */
     public void stop(String name) {
+        if (state(name) == State.ORPHANED) {
+            endLeftovers(name);
+            return;
+        }
         ProcessHandle process = requireRunning(name);
         String signal = switch (name) {
             // SIGTERM is PostgreSQL's "smart" shutdown, which waits for every client (each replica's pool) to leave.
@@ -155,13 +164,19 @@ public final class LocalStack {
             progress(name, "still running 30 s after SIG" + signal + ": SIGKILL");
             kill(name);
         }
+        endLeftovers(name);
     }
 
     /** SIGKILL: a crash. PostgreSQL and nginx lose their child processes with it. */
     public void kill(String name) {
+        if (state(name) == State.ORPHANED) {
+            endLeftovers(name);
+            return;
+        }
         ProcessHandle process = requireRunning(name);
         Signals.sendToTree(process, "KILL");
         awaitExit(process, Duration.ofSeconds(10));
+        endLeftovers(name);
         // PostgreSQL's backends and nginx's workers exit once they notice; then the port is free again.
         Ports.awaitClosed(layout.port(name), Duration.ofSeconds(10));
     }
@@ -187,17 +202,19 @@ public final class LocalStack {
         }
     }
 
-    /** The processes of this stack that are running or paused. */
+    /** The processes of this stack that are running or paused (not what a crashed one left behind: up ends that). */
     public List<String> running() {
-        return layout.names().stream().filter(n -> state(n) != State.DOWN).toList();
+        return layout.names().stream().filter(n -> state(n) == State.RUNNING || state(n) == State.PAUSED).toList();
     }
 
     public State state(String name) {
-        return process(name).map(p -> PidFile.isStopped(p.pid()) ? State.PAUSED : State.RUNNING).orElse(State.DOWN);
+        return process(name).map(p -> PidFile.isStopped(p.pid()) ? State.PAUSED : State.RUNNING)
+                .orElseGet(() -> leftovers(name).isEmpty() ? State.DOWN : State.ORPHANED);
     }
 
+    /** The process's pid; for an orphaned one, the pid of a process it left behind. */
     public Optional<Long> pid(String name) {
-        return process(name).map(ProcessHandle::pid);
+        return process(name).or(() -> leftovers(name).stream().findFirst()).map(ProcessHandle::pid);
     }
 
     /** One line per process: {@code NAME STATE pid=PID port=PORT} ({@code pid=-} when down). */
@@ -363,6 +380,29 @@ public final class LocalStack {
 
     private Optional<ProcessHandle> process(String name) {
         return PidFile.process(layout.dir(name).resolve(name + ".pid"));
+    }
+
+    private List<ProcessHandle> leftovers(String name) {
+        return PidFile.leftovers(layout.dir(name).resolve(name + ".pid"));
+    }
+
+    /**
+     * SIGKILL to what {@code name} left behind once it is gone itself: this launcher owns the whole
+     * tree of each process it started, so a crash leaves nothing holding a port or answering.
+     */
+    private void endLeftovers(String name) {
+        if (process(name).isPresent()) {
+            return;
+        }
+        List<ProcessHandle> left = leftovers(name);
+        if (left.isEmpty()) {
+            return;
+        }
+        progress(name, "ending " + left.size() + " process(es) it left behind: pids "
+                + String.join(", ", left.stream().map(p -> Long.toString(p.pid())).toList()));
+        left.forEach(p -> Signals.send(p.pid(), "KILL"));
+        left.forEach(p -> awaitExit(p, Duration.ofSeconds(5)));
+        Ports.awaitClosed(layout.port(name), Duration.ofSeconds(10));
     }
 
     private ProcessHandle requireRunning(String name) {
