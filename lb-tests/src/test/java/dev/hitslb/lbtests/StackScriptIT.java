@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -123,6 +124,20 @@ class StackScriptIT {
         assertThat(up.output).containsPattern("nginx +ending \\d process\\(es\\) it left behind");
         assertThat(getJson()).contains("\"instance\":\"hits-");
         assertThat(total()).as("no count lost to the crash").isGreaterThanOrEqualTo(before + 1);
+    }
+
+    @Test
+    void watch_shows_each_process_the_answers_a_second_and_the_total() throws Exception {
+        CompletableFuture<Result> watch = CompletableFuture.supplyAsync(() -> stack("watch", "--frames", "1", "--interval", "2"));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!watch.isDone() && System.nanoTime() < deadline) {
+            getJson(); // page loads for the screen to count, for as long as it watches
+        }
+        Result shown = watch.get(30, TimeUnit.SECONDS);
+        assertThat(shown.exit).as(shown.output).isZero();
+        assertThat(shown.output).contains("answers/s", "errors/s", "total in PostgreSQL: ");
+        assertThat(shown.output.lines()).anySatisfy(l -> assertThat(l).matches("hits-1 +running +\\d+ +[1-9][0-9.]* *"));
+        assertThat(shown.output.lines()).anySatisfy(l -> assertThat(l).matches("nginx +running +\\d+ +[1-9][0-9.]* +0\\.0"));
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.Cli;
 import dev.hitslb.servers.Logs;
 import java.nio.file.Path;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -116,6 +117,28 @@ public final class StackCommand {
         System.out.println(Logs.tail(log, lines));
         System.out.println("(" + log + "; follow it with tail -f"
                 + (name.equals("nginx") ? ", requests are in " + stack.accessLog() : "") + ")");
+        return 0;
+    }
+
+    @Command(name = "watch", description = {"One refreshing screen: each process's state, the page loads a second each replica",
+            "answers and nginx's errors (from its access log), the total in PostgreSQL. q or Ctrl-C leaves."})
+    int watch(@Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}")
+              double interval,
+              @Option(names = "--frames", paramLabel = "N", defaultValue = "0",
+                      description = "stop after N screens, printed one below the other (0: until q). Default: ${DEFAULT-VALUE}")
+              int frames) throws InterruptedException {
+        if (interval < 0.2 || interval > 60 || frames < 0) {
+            throw new IllegalArgumentException("watch needs --interval between 0.2 and 60 seconds and --frames >= 0");
+        }
+        boolean terminal = frames == 0 && System.console() != null;
+        String saved = terminal ? Terminal.keysWithoutEnter() : null;
+        try {
+            new StackWatch(current(), System.out).run(Duration.ofMillis(Math.round(interval * 1000)), frames, System.in, terminal);
+        } finally {
+            if (saved != null) {
+                Terminal.restore(saved);
+            }
+        }
         return 0;
     }
 
