@@ -31,6 +31,7 @@ public final class LbConfigCommand {
             files.put(algorithm.id() + ".conf", NginxConfig.upstream(algorithm, RenderTarget.COMPOSE,
                     topology.forAlgorithm(algorithm), NginxVersion.COMPOSE_IMAGE));
         }
+        files.put("live/index.html", NginxConfig.livePage());
         return files;
     }
 

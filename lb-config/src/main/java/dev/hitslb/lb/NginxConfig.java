@@ -34,7 +34,9 @@ public final class NginxConfig {
                 "http_context", fragment(folder + "http-context.conf", Map.of()),
                 // Each server at most once per request: every replica, then the backup.
                 "server_count", Integer.toString(servers),
-                "listen", target == RenderTarget.COMPOSE ? "80" : "127.0.0.1:" + port));
+                "listen", target == RenderTarget.COMPOSE ? "80" : "127.0.0.1:" + port,
+                // compose mounts nginx/live there; ./stack writes it beside the config (nginx's prefix).
+                "live_dir", target == RenderTarget.COMPOSE ? "/usr/share/nginx/live/" : "live/"));
     }
 
     /**
@@ -57,7 +59,20 @@ public final class NginxConfig {
                 "servers", fragment("upstream/servers.conf", Map.of(
                         "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
                         "server_lines", String.join("\n", lines))),
-                "keepalive", fragment("upstream/keepalive.conf", Map.of())));
+                "keepalive", fragment("upstream/keepalive.conf", Map.of())))
+                + "\n" + NginxTemplate.render("upstream/algorithm.conf", Map.of("algorithm", algorithm.id()));
+    }
+
+    /** The live page (GET /live/), which nginx serves as it is. */
+    public static String livePage() {
+        try (var in = NginxConfig.class.getResourceAsStream("/live/index.html")) {
+            if (in == null) {
+                throw new IllegalStateException("live/index.html is missing from lb-config's resources");
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** The oldest nginx that runs {@code algorithm}'s config for {@code target}. */

@@ -30,6 +30,7 @@ public final class Binaries {
             case "postgres", "initdb", "pg_ctl", "pg_isready", "psql" -> "postgresql";
             case "redis-server", "redis-cli" -> "redis-server";
             case "nginx" -> "nginx-light";
+            case "chromedriver" -> "chromium-driver";
             default -> name;
         };
     }

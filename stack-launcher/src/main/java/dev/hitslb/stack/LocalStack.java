@@ -373,6 +373,8 @@ public final class LocalStack {
             Files.createDirectories(prefix);
             Files.writeString(prefix.resolve(NginxServer.CONFIG), main);
             Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream);
+            Files.createDirectories(prefix.resolve("live"));
+            Files.writeString(prefix.resolve("live/index.html"), NginxConfig.livePage());
         } catch (IOException e) {
             throw new UncheckedIOException("could not write nginx's config in " + prefix, e);
         }
