@@ -1,6 +1,7 @@
 package dev.hitslb.lb;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -8,7 +9,7 @@ import java.util.stream.Collectors;
 /**
  * Renders nginx configs from the templates in {@code lb-config/src/main/resources/nginx-templates/}:
  * the main config every algorithm shares ({@code nginx.conf}, with a part per target under
- * {@code compose/} and {@code local/}) and one {@code upstream hits} block per algorithm
+ * {@code compose/}, {@code local/} and {@code kubernetes/}) and one {@code upstream hits} block per algorithm
  * ({@code upstream/<algorithm>.conf}). The templates hold every directive, value and comment; this
  * class fills in what depends on the topology and the target, and refuses what nginx would refuse,
  * before nginx has to.
@@ -24,7 +25,8 @@ public final class NginxConfig {
 
     /**
      * The main config: process settings, logging, the proxy behaviour every algorithm shares, and the
-     * server on {@code port} (compose: always 80 inside the container). It includes the upstream file.
+     * server on {@code port} (compose: always 80 inside the container; kubernetes: always 8080, a port
+     * the unprivileged nginx may open). It includes the upstream file.
      */
     public static String main(RenderTarget target, Topology topology, int port) {
         int servers = topology.replicas().size() + (topology.backup().isPresent() ? 1 : 0);
@@ -32,11 +34,16 @@ public final class NginxConfig {
         return NginxTemplate.render("nginx.conf", Map.of(
                 "main_context", fragment(folder + "main-context.conf", Map.of()),
                 "http_context", fragment(folder + "http-context.conf", Map.of()),
-                // Each server at most once per request: every replica, then the backup.
-                "server_count", Integer.toString(servers),
-                "listen", target == RenderTarget.COMPOSE ? "80" : "127.0.0.1:" + port,
+                // Each server at most once per request: every replica, then the backup. On Kubernetes a
+                // line stands for as many servers as its Service has ready pods, so 0: every server.
+                "server_count", target == RenderTarget.KUBERNETES ? "0" : Integer.toString(servers),
+                "listen", switch (target) {
+                    case COMPOSE -> "80";
+                    case KUBERNETES -> Integer.toString(Topology.CONTAINER_PORT);
+                    case LOCAL -> "127.0.0.1:" + port;
+                },
                 // compose mounts nginx/live there; ./stack writes it beside the config (nginx's prefix).
-                "live_dir", target == RenderTarget.COMPOSE ? "/usr/share/nginx/live/" : "live/"));
+                "live_dir", target == RenderTarget.LOCAL ? "live/" : "/usr/share/nginx/live/"));
     }
 
     /**
@@ -53,13 +60,20 @@ public final class NginxConfig {
         }
         topology.backup().ifPresent(backup -> lines.add(
                 fragment("upstream/backup.conf", Map.of("server", serverLine(algorithm, target, backup, true)))));
-        return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", Map.of(
+        Map<String, String> values = new HashMap<>(Map.of(
                 "target", target.id(),
                 "minimum", minimum(algorithm, target).toString(),
                 "servers", fragment("upstream/servers.conf", Map.of(
                         "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
                         "server_lines", String.join("\n", lines))),
-                "keepalive", fragment("upstream/keepalive.conf", Map.of())))
+                "keepalive", fragment("upstream/keepalive.conf", Map.of())));
+        if (algorithm == Algorithm.HASH) {
+            // nginx builds the consistent-hashing ring from each server line's name: with one name per
+            // Service (Kubernetes) every key lands on that name and then rotates over its pods.
+            values.put("hash_method", fragment(target == RenderTarget.KUBERNETES
+                    ? "upstream/hash-by-position.conf" : "upstream/hash-consistent.conf", Map.of()));
+        }
+        return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", values)
                 + "\n" + NginxTemplate.render("upstream/algorithm.conf", Map.of("algorithm", algorithm.id()));
     }
 
@@ -77,7 +91,7 @@ public final class NginxConfig {
 
     /** The oldest nginx that runs {@code algorithm}'s config for {@code target}. */
     public static NginxVersion minimum(Algorithm algorithm, RenderTarget target) {
-        NginxVersion byTarget = target == RenderTarget.COMPOSE ? NginxVersion.RESOLVE : NginxVersion.ANY;
+        NginxVersion byTarget = target == RenderTarget.LOCAL ? NginxVersion.ANY : NginxVersion.RESOLVE;
         NginxVersion byMethod = algorithm.minimumNginx();
         NginxVersion min = byTarget.isAtLeast(byMethod) ? byTarget : byMethod;
         // zone (1.9.0), hash consistent (1.7.2), random (1.15.1), keepalive_timeout (1.15.3).
@@ -96,7 +110,7 @@ public final class NginxConfig {
         if (!nginx.isAtLeast(needed)) {
             String why = algorithm == Algorithm.STICKY && nginx.compareTo(NginxVersion.STICKY) < 0
                     ? "open-source nginx has `sticky` since 1.29.6"
-                    : target == RenderTarget.COMPOSE ? "the compose target re-resolves names with `server ... resolve`, open source since 1.27.3"
+                    : target != RenderTarget.LOCAL ? "the " + target.id() + " target re-resolves names with `server ... resolve`, open source since 1.27.3"
                     : "it needs nginx " + needed;
             String hint = algorithm == Algorithm.STICKY
                     ? " Get one without touching the system: tools/modern-nginx fetch (./stack and the suites then use it;"
@@ -115,7 +129,7 @@ public final class NginxConfig {
 
     private static String serverLine(Algorithm algorithm, RenderTarget target, Replica replica, boolean backup) {
         StringBuilder params = new StringBuilder();
-        if (target == RenderTarget.COMPOSE) {
+        if (target != RenderTarget.LOCAL) {
             params.append(" resolve");
         }
         if (algorithm == Algorithm.WEIGHTED && replica.weight() != 1) {
@@ -125,6 +139,10 @@ public final class NginxConfig {
                 "address", replica.address(),
                 "parameters", params.toString(),
                 "backup", backup ? " backup" : "",
-                "name", target == RenderTarget.COMPOSE ? "" : "   # " + replica.name()));
+                "name", switch (target) {
+                    case COMPOSE -> "";
+                    case LOCAL -> "   # " + replica.name();
+                    case KUBERNETES -> "   # Service " + replica.name() + ": a server per ready pod";
+                }));
     }
 }

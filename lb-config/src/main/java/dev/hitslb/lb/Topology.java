@@ -15,6 +15,12 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
     public static final String COMPOSE_SERVICE = "hits";
     /** The port every replica listens on inside its container. */
     public static final int CONTAINER_PORT = 8080;
+    /** The namespace of {@code k8s/}, part of every Service's full DNS name. */
+    public static final String KUBERNETES_NAMESPACE = "hits-lb";
+    /** The cluster's DNS domain (kubelet's {@code clusterDomain}; {@code cluster.local} unless the cluster was set up otherwise). */
+    public static final String CLUSTER_DOMAIN = "cluster.local";
+    /** Under {@code weighted} on Kubernetes: the Deployment (and headless Service) whose every pod weighs 3. */
+    public static final String HEAVY_GROUP = "hits-heavy";
     static final int FIRST_REPLICA_WEIGHT = 3;
     static final int BACKUP_PORT_OFFSET = 10;
 
@@ -44,6 +50,32 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
         }
         String backup = backupName(COMPOSE_SERVICE);
         return new Topology(list, Optional.of(new Replica(backup, backup, CONTAINER_PORT, 1)));
+    }
+
+    /**
+     * k8s/'s headless Services, one server line each, standing for every ready pod behind it:
+     * {@code hits} and, where {@code algorithm} allows one, the standby {@code hits-backup}. Under
+     * {@code weighted}, a second group {@code hits-heavy} whose pods weigh 3 (a weight applies to every
+     * address a name resolves to, so weights are per Deployment; k8s/components/weighted runs one
+     * heavy pod beside two of {@code hits}: the 3:1:1 of compose).
+     */
+    public static Topology kubernetes(Algorithm algorithm) {
+        List<Replica> groups = new ArrayList<>();
+        if (algorithm == Algorithm.WEIGHTED) {
+            groups.add(new Replica(HEAVY_GROUP, serviceHost(HEAVY_GROUP), CONTAINER_PORT, FIRST_REPLICA_WEIGHT));
+        }
+        groups.add(new Replica(COMPOSE_SERVICE, serviceHost(COMPOSE_SERVICE), CONTAINER_PORT, 1));
+        String backup = backupName(COMPOSE_SERVICE);
+        return new Topology(groups, Optional.of(new Replica(backup, serviceHost(backup), CONTAINER_PORT, 1)))
+                .forAlgorithm(algorithm);
+    }
+
+    /**
+     * The full DNS name of a Service in {@link #KUBERNETES_NAMESPACE}: {@code hits.hits-lb.svc.cluster.local}.
+     * Full, because nginx's own resolver does not use the pod's DNS search list.
+     */
+    public static String serviceHost(String service) {
+        return service + "." + KUBERNETES_NAMESPACE + ".svc." + CLUSTER_DOMAIN;
     }
 
     /**

@@ -7,30 +7,55 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** nginx/ is what compose mounts: it must be exactly what the renderer produces now. */
+/**
+ * nginx/ is what compose mounts, and k8s/'s nginx.conf and upstream.conf files are what kustomize puts
+ * into the ConfigMap: both must be exactly what the renderer produces now.
+ */
 class CommittedConfigsTest {
-    private static final String REGENERATE = "regenerate it: java -jar lb-config/target/lb-config.jar nginx-dir nginx";
-    private final Path dir = Path.of(System.getProperty("hits.nginx.dir", "../nginx"));
+    /** A committed folder of rendered configs, and the command that regenerates it. */
+    enum Folder {
+        NGINX("hits.nginx.dir", "nginx", "nginx-dir"),
+        K8S("hits.k8s.dir", "k8s", "k8s-dir");
 
-    @Test
-    void every_committed_config_matches_the_renderer() throws IOException {
-        for (Map.Entry<String, String> file : LbConfigCommand.composeFiles().entrySet()) {
-            Path committed = dir.resolve(file.getKey());
-            assertThat(committed).as("nginx/%s is missing; %s", file.getKey(), REGENERATE).isRegularFile();
+        final Path dir;
+        final String label;
+        final String regenerate;
+
+        Folder(String property, String name, String command) {
+            dir = Path.of(System.getProperty(property, "../" + name));
+            label = name + "/";
+            regenerate = "regenerate it: java -jar lb-config/target/lb-config.jar " + command + " " + name;
+        }
+
+        Map<String, String> rendered() {
+            return this == NGINX ? LbConfigCommand.composeFiles() : LbConfigCommand.kubernetesFiles();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Folder.class)
+    void every_committed_config_matches_the_renderer(Folder folder) throws IOException {
+        for (Map.Entry<String, String> file : folder.rendered().entrySet()) {
+            Path committed = folder.dir.resolve(file.getKey());
+            assertThat(committed).as("%s%s is missing; %s", folder.label, file.getKey(), folder.regenerate).isRegularFile();
             assertThat(Files.readString(committed))
-                    .as("nginx/%s differs from what lb-config renders; %s", file.getKey(), REGENERATE)
+                    .as("%s%s differs from what lb-config renders; %s", folder.label, file.getKey(), folder.regenerate)
                     .isEqualTo(file.getValue());
         }
     }
 
-    @Test
-    void nginx_holds_no_config_the_renderer_does_not_make() throws IOException {
-        try (Stream<Path> files = Files.list(dir)) {
-            assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf")))
-                    .as("stale files in nginx/")
-                    .containsExactlyInAnyOrderElementsOf(LbConfigCommand.composeFiles().keySet().stream()
+    @ParameterizedTest
+    @EnumSource(Folder.class)
+    void the_folder_holds_no_config_the_renderer_does_not_make(Folder folder) throws IOException {
+        // Every .conf at any depth (k8s/ keeps them in base/ and overlays/<algorithm>/).
+        try (Stream<Path> files = Files.walk(folder.dir)) {
+            assertThat(files.filter(p -> p.getFileName().toString().endsWith(".conf"))
+                    .map(p -> folder.dir.relativize(p).toString().replace('\\', '/')))
+                    .as("stale .conf files in %s (%s)", folder.label, folder.regenerate)
+                    .containsExactlyInAnyOrderElementsOf(folder.rendered().keySet().stream()
                             .filter(n -> n.endsWith(".conf")).toList());
         }
     }

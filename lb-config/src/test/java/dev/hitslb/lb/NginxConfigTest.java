@@ -21,6 +21,17 @@ class NginxConfigTest {
                 NginxVersion.COMPOSE_IMAGE);
     }
 
+    private static String kubernetes(Algorithm algorithm) {
+        return NginxConfig.upstream(algorithm, RenderTarget.KUBERNETES, Topology.kubernetes(algorithm),
+                NginxVersion.COMPOSE_IMAGE);
+    }
+
+    private static List<String> serverLines(String config) {
+        List<String> lines = config.lines().filter(l -> l.strip().startsWith("server ")).toList();
+        assertThat(lines).as("server lines").isNotEmpty();
+        return lines;
+    }
+
     @ParameterizedTest
     @EnumSource(value = Algorithm.class, names = {"IP_HASH", "HASH", "RANDOM"})
     void backup_is_refused_with_methods_nginx_refuses_it_with(Algorithm algorithm) {
@@ -57,9 +68,66 @@ class NginxConfigTest {
     void compose_resolves_every_server_by_name_at_run_time(Algorithm algorithm) {
         String config = compose(algorithm);
         assertThat(config).contains("zone hits 64k;");
-        assertThat(config.lines().filter(l -> l.strip().startsWith("server ")))
-                .isNotEmpty()
-                .allSatisfy(line -> assertThat(line).matches("    server hits-(\\d|backup):8080 resolve .*"));
+        assertThat(serverLines(config)).allSatisfy(line -> assertThat(line).matches("    server hits-(\\d|backup):8080 resolve .*"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void kubernetes_names_a_headless_service_per_server_line_with_resolve(Algorithm algorithm) {
+        String config = kubernetes(algorithm);
+        assertThat(config).contains("zone hits 64k;");
+        assertThat(serverLines(config)).allSatisfy(line -> assertThat(line).matches(
+                        "    server hits(-heavy|-backup)?\\.hits-lb\\.svc\\.cluster\\.local:8080 resolve .*"));
+        assertThat(config).contains("    server hits.hits-lb.svc.cluster.local:8080 resolve ");
+        assertThat(config.contains("server hits-backup.hits-lb.svc.cluster.local:8080 resolve max_fails=1 fail_timeout=5s backup;"))
+                .as("a backup exactly where nginx allows one").isEqualTo(algorithm.allowsBackup());
+        assertThat(config.contains("hits-heavy")).as("hits-heavy only under weighted").isEqualTo(algorithm == Algorithm.WEIGHTED);
+    }
+
+    @Test
+    void weighted_on_kubernetes_weighs_every_pod_of_the_heavy_deployment() {
+        assertThat(kubernetes(Algorithm.WEIGHTED))
+                .contains("    server hits-heavy.hits-lb.svc.cluster.local:8080 resolve weight=3 max_fails=1 ")
+                .contains("    server hits.hits-lb.svc.cluster.local:8080 resolve max_fails=1 ");
+    }
+
+    @Test
+    void hash_is_consistent_except_on_kubernetes_where_one_name_stands_for_every_pod() {
+        // nginx keys the consistent-hashing ring by server name: with one name for three pods a key
+        // would rotate over them (measured on 1.30.6), so kubernetes hashes by position instead.
+        assertThat(compose(Algorithm.HASH)).contains("    hash $hits_client_key consistent;");
+        assertThat(local(Algorithm.HASH)).contains("    hash $hits_client_key consistent;");
+        assertThat(kubernetes(Algorithm.HASH)).contains("    hash $hits_client_key;\n").doesNotContain(" consistent;");
+        for (Algorithm other : Algorithm.values()) {
+            if (other != Algorithm.HASH) {
+                assertThat(kubernetes(other)).as(other.id()).doesNotContain("hash $hits_client_key");
+            }
+        }
+    }
+
+    @Test
+    void the_kubernetes_target_is_refused_for_an_nginx_without_resolve() {
+        assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.KUBERNETES,
+                Topology.kubernetes(Algorithm.ROUND_ROBIN), NginxVersion.DEBIAN_12))
+                .isInstanceOf(UnsupportedConfigException.class)
+                .hasMessageContaining("the kubernetes target re-resolves names with `server ... resolve`");
+    }
+
+    @Test
+    void the_kubernetes_main_config_asks_the_cluster_dns_and_writes_only_to_tmp() {
+        String main = NginxConfig.main(RenderTarget.KUBERNETES, Topology.kubernetes(Algorithm.ROUND_ROBIN), 8080);
+        assertThat(main).contains(
+                "listen 8080;",
+                "resolver kube-dns.kube-system.svc.cluster.local valid=5s ipv6=off;",
+                "include /etc/nginx/hits/upstream.conf;",
+                "pid /tmp/nginx.pid;",
+                "proxy_temp_path /tmp/proxy;",
+                "access_log /dev/stdout upstream_log",
+                "error_log /dev/stderr",
+                // A Service name stands for as many servers as it has ready pods: every server.
+                "proxy_next_upstream_tries 0;");
+        assertThat(main.lines().filter(l -> l.matches("\\s*(pid|\\w+_temp_path|access_log|error_log) .*")))
+                .allSatisfy(l -> assertThat(l).matches("\\s*\\w+ (/tmp/|/dev/std|off;).*"));
     }
 
     @ParameterizedTest
@@ -166,7 +234,7 @@ class NginxConfigTest {
         assertThatThrownBy(() -> Algorithm.fromId("round-robin"))
                 .hasMessage("unknown algorithm 'round-robin': expected one of "
                         + "round_robin, weighted, least_conn, ip_hash, hash, random, sticky");
-        assertThatThrownBy(() -> RenderTarget.fromId("docker")).hasMessageContaining("expected compose or local");
+        assertThatThrownBy(() -> RenderTarget.fromId("docker")).hasMessageContaining("expected compose, local or kubernetes");
         assertThatThrownBy(() -> NginxVersion.parse("latest")).hasMessageContaining("not an nginx version");
     }
 

@@ -21,6 +21,7 @@ class NginxSyntaxIT {
     private static final Topology LOCAL = Topology.local("hits", List.of(18081, 18082, 18083), Optional.of(18090));
     /** The only directives of the compose configs that an nginx older than 1.27.3 / 1.29.6 lacks. */
     private static final Pattern RESOLVE_SERVER = Pattern.compile("server hits-(\\w+):8080 resolve ");
+    private static final Pattern K8S_RESOLVE_SERVER = Pattern.compile("server [a-z.-]+\\.svc\\.cluster\\.local:8080 resolve ");
     private static final Pattern STICKY_LINE = Pattern.compile("(?m)^ *sticky cookie hits_route path=/ httponly;\\n");
 
     private static NginxVersion localNginx;
@@ -67,6 +68,33 @@ class NginxSyntaxIT {
         Path prefix = ThrowawayDirs.create("nginx-t-compose-" + algorithm.id());
         Files.writeString(prefix.resolve("nginx.conf"), localMain);
         Files.writeString(prefix.resolve("upstream.conf"), withoutSticky);
+        NginxServer.check(prefix);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Algorithm.class)
+    void every_kubernetes_config_passes_nginx_t(Algorithm algorithm) throws IOException {
+        // As committed in k8s/, but for three things this machine lacks: the cluster DNS (nginx looks the
+        // resolver's name up at start: here 127.0.0.1), /etc/nginx/hits/ (the ConfigMap's mount) and a
+        // writable /tmp of its own (an emptyDir in the pod: here the prefix's tmp/). The headless Service
+        // names stay: a `resolve` server need not resolve at start (nginx >= 1.27.3). On an older nginx,
+        // `resolve` and `sticky` are taken out as for compose.
+        String main = LbConfigCommand.kubernetesFiles().get("base/nginx.conf");
+        String localMain = main
+                .replace("resolver kube-dns.kube-system.svc.cluster.local ", "resolver 127.0.0.1 ")
+                .replace("include /etc/nginx/hits/upstream.conf;", "include upstream.conf;")
+                .replace(" /tmp/", " tmp/");
+        assertThat(localMain.lines().filter(l -> l.contains("kube-dns") || l.contains("/etc/nginx/") || l.contains(" /tmp/")))
+                .as("what this machine lacks is all replaced").allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
+        String upstream = LbConfigCommand.kubernetesFiles().get("overlays/" + algorithm.id() + "/upstream.conf");
+        if (!localNginx.isAtLeast(NginxVersion.STICKY)) {
+            int[] port = {18200};
+            upstream = STICKY_LINE.matcher(K8S_RESOLVE_SERVER.matcher(upstream)
+                    .replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " ")).replaceAll("");
+        }
+        Path prefix = ThrowawayDirs.create("nginx-t-kubernetes-" + algorithm.id());
+        Files.writeString(prefix.resolve("nginx.conf"), localMain);
+        Files.writeString(prefix.resolve("upstream.conf"), upstream);
         NginxServer.check(prefix);
     }
 
