@@ -90,6 +90,8 @@ def check_overlay(algorithm, docs, images):
             fail(w, "pods must set runAsNonRoot: true and a non-zero numeric runAsUser")
         if pod_sc.get("seccompProfile", {}).get("type") != "RuntimeDefault":
             fail(w, "pods must use the RuntimeDefault seccomp profile")
+        if spec.get("automountServiceAccountToken") is not False:
+            fail(w, "pods must not mount a service account token: none of them talks to the API")
         for c in spec["containers"]:
             sc = c.get("securityContext", {})
             if sc.get("readOnlyRootFilesystem") is not True or sc.get("allowPrivilegeEscalation") is not False \
