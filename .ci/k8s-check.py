@@ -49,7 +49,7 @@ def check_overlay(algorithm, docs, images):
                            f" got {[c['metadata']['name'] for c in configmaps]}"]
     config = configmaps[0]
     nginx_conf, upstream = config["data"].get("nginx.conf", ""), config["data"].get("upstream.conf", "")
-    if "upstream hits {" not in upstream or f"for the kubernetes target" not in upstream:
+    if "upstream hits {" not in upstream or "for the kubernetes target" not in upstream:
         fail(config, "upstream.conf is not the kubernetes target's upstream block")
     if f"# {algorithm}:" not in upstream.splitlines()[0]:
         fail(config, f"upstream.conf is not {algorithm}'s (first line: {upstream.splitlines()[0]!r})")
