@@ -43,10 +43,15 @@ def check_overlay(algorithm, docs, images):
         if d["kind"] != "Namespace" and d["metadata"].get("namespace") != NAMESPACE:
             fail(d, f"not in namespace {NAMESPACE}")
 
-    configmaps = by_kind.get("ConfigMap", [])
-    if len(configmaps) != 1 or not re.fullmatch(r"hits-nginx-[a-z0-9]{10}", configmaps[0]["metadata"]["name"]):
-        return problems + [f"FAIL k8s/overlays/{algorithm}: expected one ConfigMap hits-nginx-<content hash>,"
-                           f" got {[c['metadata']['name'] for c in configmaps]}"]
+    all_configmaps = by_kind.get("ConfigMap", [])
+    # The nginx config, and the /live page nginx serves; each name carries its content hash, so a change rolls nginx.
+    configmaps = [c for c in all_configmaps if re.fullmatch(r"hits-nginx-[a-z0-9]{10}", c["metadata"]["name"])]
+    live = [c for c in all_configmaps if re.fullmatch(r"hits-live-[a-z0-9]{10}", c["metadata"]["name"])]
+    if len(configmaps) != 1 or len(live) != 1 or len(all_configmaps) != 2:
+        return problems + [f"FAIL k8s/overlays/{algorithm}: expected the ConfigMaps hits-nginx-<content hash> and"
+                           f" hits-live-<content hash>, got {[c['metadata']['name'] for c in all_configmaps]}"]
+    if "index.html" not in live[0]["data"]:
+        fail(live[0], "hits-live holds no index.html (the /live page)")
     config = configmaps[0]
     nginx_conf, upstream = config["data"].get("nginx.conf", ""), config["data"].get("upstream.conf", "")
     if "upstream hits {" not in upstream or "for the kubernetes target" not in upstream:

@@ -49,6 +49,7 @@ public final class LbConfigCommand {
             files.put("overlays/" + algorithm.id() + "/" + NginxConfig.upstreamFileName(), NginxConfig.upstream(algorithm,
                     RenderTarget.KUBERNETES, Topology.kubernetes(algorithm), NginxVersion.COMPOSE_IMAGE));
         }
+        files.put("base/live/index.html", NginxConfig.livePage());
         return files;
     }
 
