@@ -131,14 +131,10 @@ public final class StackCommand {
             throw new IllegalArgumentException("watch needs --interval between 0.2 and 60 seconds and --frames >= 0");
         }
         boolean terminal = frames == 0 && System.console() != null;
-        String saved = terminal ? Terminal.keysWithoutEnter() : null;
-        try {
-            new StackWatch(current(), System.out).run(Duration.ofMillis(Math.round(interval * 1000)), frames, System.in, terminal);
-        } finally {
-            if (saved != null) {
-                Terminal.restore(saved);
-            }
+        if (terminal) {
+            Terminal.keysWithoutEnter(); // until this JVM exits, after q or Ctrl-C
         }
+        new StackWatch(current(), System.out).run(Duration.ofMillis(Math.round(interval * 1000)), frames, System.in, terminal);
         return 0;
     }
 

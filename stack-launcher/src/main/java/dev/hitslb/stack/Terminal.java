@@ -12,18 +12,13 @@ final class Terminal {
     }
 
     /**
-     * Keys arrive as they are pressed, unechoed; returns the settings to {@link #restore}. Ctrl-C still
-     * ends the JVM, and a shutdown hook restores the settings then too.
+     * Keys arrive as they are pressed, unechoed, until this JVM exits: a shutdown hook restores the
+     * terminal's settings however it ends (q, Ctrl-C, an error).
      */
-    static String keysWithoutEnter() {
+    static void keysWithoutEnter() {
         String saved = stty("-g").strip();
         stty("-icanon", "-echo", "min", "0", "time", "0");
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> restore(saved), "terminal-restore"));
-        return saved;
-    }
-
-    static void restore(String saved) {
-        stty(saved);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stty(saved), "terminal-restore"));
     }
 
     private static String stty(String... args) {
