@@ -44,6 +44,7 @@ public final class Postgres {
      * @throws StartupException naming DB_USER and DB_PASSWORD, or DB_URL, and the cause
      */
     public static void awaitStartup(AppConfig config) {
+        String url = Secrets.maskUrl(config.dbUrl()); // for messages: a ?password= never reaches a log
         long start = System.nanoTime();
         long deadline = start + config.dbStartupTimeout().toNanos();
         long nextReport = start;
@@ -51,28 +52,28 @@ public final class Postgres {
             long left = deadline - System.nanoTime();
             try (Connection ignored = connect(config, Math.clamp(TimeUnit.NANOSECONDS.toSeconds(left), 1, 5))) {
                 if (nextReport != start) {
-                    log.info("PostgreSQL at {} answered after {} ms", config.dbUrl(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    log.info("PostgreSQL at {} answered after {} ms", url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
                 return;
             } catch (SQLException e) {
                 String state = e.getSQLState() == null ? "" : e.getSQLState();
                 if (state.startsWith("28")) { // 28P01 wrong password, 28000 no such role or no pg_hba.conf entry
-                    throw new StartupException(StartupException.BAD_CONFIGURATION, "PostgreSQL at DB_URL='" + config.dbUrl()
+                    throw new StartupException(StartupException.BAD_CONFIGURATION, "PostgreSQL at DB_URL='" + url
                             + "' refused DB_USER='" + config.dbUser() + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): "
                             + e.getMessage());
                 }
                 if ("3D000".equals(state)) {
                     throw new StartupException(StartupException.BAD_CONFIGURATION,
-                            "invalid DB_URL='" + config.dbUrl() + "': " + e.getMessage());
+                            "invalid DB_URL='" + url + "': " + e.getMessage());
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
-                    throw new StartupException(StartupException.UNAVAILABLE, "PostgreSQL at DB_URL='" + config.dbUrl()
+                    throw new StartupException(StartupException.UNAVAILABLE, "PostgreSQL at DB_URL='" + url
                             + "' did not answer within " + config.dbStartupTimeout().toSeconds()
                             + " s (DB_STARTUP_TIMEOUT_SECONDS): " + e.getMessage());
                 }
                 if (now >= nextReport) {
-                    log.warn("waiting for PostgreSQL at {}, {} s left: {}", config.dbUrl(),
+                    log.warn("waiting for PostgreSQL at {}, {} s left: {}", url,
                             TimeUnit.NANOSECONDS.toSeconds(deadline - now), e.getMessage());
                     nextReport = now + STARTUP_REPORT_EVERY.toNanos();
                 }

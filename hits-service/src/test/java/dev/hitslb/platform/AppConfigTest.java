@@ -51,6 +51,21 @@ class AppConfigTest {
     }
 
     @Test
+    void a_config_error_never_echoes_a_password() {
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgresql://hits:s3cret@db:5432/hits")))
+                .hasMessage("invalid DB_URL='postgresql://hits:***@db:5432/hits': expected a PostgreSQL JDBC URL"
+                        + " such as jdbc:postgresql://host:5432/hits");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
+                .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
+        for (String url : new String[] {"redis://:s3cret@cache:notaport", "redis//app:s3cret@cache", "http://app:s3cret@cache",
+                "redis://app:s3cr@t@cache:6379/x"}) {
+            assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", url)))
+                    .hasMessageStartingWith("invalid REDIS_URL=")
+                    .hasMessageNotContaining("s3cr");
+        }
+    }
+
+    @Test
     void the_bind_address_takes_ipv4_and_ipv6_literals() {
         for (String address : new String[] {"127.0.0.1", "0.0.0.0", "::", "::1", "10.1.2.3"}) {
             assertThat(AppConfig.from(Map.of("BIND_ADDRESS", address)).bindAddress()).isEqualTo(address);
