@@ -1,6 +1,7 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.Redis;
+import dev.hitslb.platform.RedisUrl;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,9 +38,9 @@ final class HitCache implements AutoCloseable {
     /** False until a refresh succeeds, and again after any failure. */
     private final AtomicBoolean trusted = new AtomicBoolean(false);
 
-    HitCache(String host, int port, Duration timeout, HitMetrics metrics) {
+    HitCache(RedisUrl url, Duration timeout, HitMetrics metrics) {
         this.metrics = metrics;
-        this.redis = Redis.client(host, port, timeout, "hits-service");
+        this.redis = Redis.client(url, timeout, "hits-service");
     }
 
     /** The cached total, or empty when Redis is not trusted, down, or has no value yet. */

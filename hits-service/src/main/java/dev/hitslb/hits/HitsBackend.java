@@ -46,7 +46,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
         Postgres.migrate(config);
         dataSource = Postgres.pool("hits", config);
         repository = new HitRepository(dataSource);
-        cache = new HitCache(config.redisHost(), config.redisPort(), config.redisTimeout(), hitMetrics);
+        cache = new HitCache(config.redis(), config.redisTimeout(), hitMetrics);
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
         counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout());

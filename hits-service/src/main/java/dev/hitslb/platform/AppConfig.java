@@ -3,6 +3,8 @@ package dev.hitslb.platform;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,8 +26,7 @@ public record AppConfig(
         int dbPoolSize,
         Duration dbTimeout,
         Duration dbStartupTimeout,
-        String redisHost,
-        int redisPort,
+        RedisUrl redis,
         Duration redisTimeout,
         Duration cacheRefresh,
         Duration requestIdRetention,
@@ -34,7 +35,6 @@ public record AppConfig(
     /** Reads and validates every variable of the README's configuration table. */
     public static AppConfig from(Map<String, String> env) {
         Env e = new Env(env);
-        URI redis = e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379");
         return new AppConfig(
                 e.integer("HTTP_PORT", 8080, 1, 65_535),
                 e.ipAddress("BIND_ADDRESS", "0.0.0.0"),
@@ -45,8 +45,7 @@ public record AppConfig(
                 e.integer("DB_POOL_SIZE", 4, 2, 100),
                 Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
                 Duration.ofSeconds(e.integer("DB_STARTUP_TIMEOUT_SECONDS", 30, 0, 3_600)),
-                redis.getHost(),
-                redis.getPort() == -1 ? 6379 : redis.getPort(),
+                e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379"),
                 Duration.ofMillis(e.integer("REDIS_TIMEOUT_MS", 200, 10, 60_000)),
                 Duration.ofMillis(e.integer("CACHE_REFRESH_MS", 1_000, 50, 3_600_000)),
                 Duration.ofSeconds(e.integer("REQUEST_ID_RETENTION_SECONDS", 900, 60, 30 * 86_400)),
@@ -113,17 +112,56 @@ public record AppConfig(
             return value;
         }
 
-        URI redisUrl(String name, String fallback) {
+        /**
+         * {@code redis://[[user]:password@]host[:port][/database]}: the user, password (percent-encoded
+         * where needed) and database number are used, not ignored; anything else (TLS, options) is refused.
+         */
+        RedisUrl redisUrl(String name, String fallback) {
             String value = text(name, fallback);
+            String expected = "a Redis URL such as redis://host:6379 or redis://user:password@host:6379/0";
+            URI uri;
             try {
-                URI uri = new URI(value);
-                if ("redis".equals(uri.getScheme()) && uri.getHost() != null) {
-                    return uri;
-                }
-            } catch (java.net.URISyntaxException ignored) {
-                // reported below
+                uri = new URI(value);
+            } catch (java.net.URISyntaxException ex) {
+                throw new ConfigException(name, value, expected);
             }
-            throw new ConfigException(name, value, "a Redis URL such as redis://host:6379");
+            if ("rediss".equals(uri.getScheme())) {
+                throw new ConfigException(name, value, "redis:// (TLS, rediss://, is not supported)");
+            }
+            if (!"redis".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new ConfigException(name, value, expected);
+            }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                throw new ConfigException(name, value, "no ?options or #fragment: " + expected);
+            }
+            String user = null;
+            String password = null;
+            String userInfo = uri.getRawUserInfo(); // split first, then decode: %3A is a ':' inside a password
+            if (userInfo != null) {
+                int colon = userInfo.indexOf(':');
+                if (colon < 0) {
+                    throw new ConfigException(name, value, "user:password@ or :password@ before the host");
+                }
+                user = colon == 0 ? null : percentDecoded(userInfo.substring(0, colon));
+                password = percentDecoded(userInfo.substring(colon + 1));
+            }
+            String path = uri.getPath() == null ? "" : uri.getPath();
+            int database = 0;
+            if (!path.isEmpty() && !"/".equals(path)) {
+                try {
+                    database = Integer.parseInt(path.substring(1));
+                } catch (NumberFormatException ex) {
+                    database = -1;
+                }
+                if (database < 0) {
+                    throw new ConfigException(name, value, "a database number after the port, such as redis://host:6379/0");
+                }
+            }
+            return new RedisUrl(uri.getHost(), uri.getPort() == -1 ? 6379 : uri.getPort(), user, password, database);
+        }
+
+        private static String percentDecoded(String raw) {
+            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8); // '+' is a plus here, not a space
         }
 
         /** A secret from the variable itself, or from the file its _FILE twin names (compose secrets). */

@@ -11,17 +11,21 @@ public final class Redis {
     private Redis() {
     }
 
-    public static RedisClient client(String host, int port, Duration timeout, String clientName) {
+    /** A client for {@code url}: its user and password log in (AUTH), its database is selected (SELECT). */
+    public static RedisClient client(RedisUrl url, Duration timeout, String clientName) {
         int ms = (int) timeout.toMillis();
         GenericObjectPoolConfig<Connection> pool = new GenericObjectPoolConfig<>();
         pool.setMaxTotal(16);
         pool.setMaxWait(timeout);
         return RedisClient.builder()
-                .hostAndPort(host, port)
+                .hostAndPort(url.host(), url.port())
                 .clientConfig(DefaultJedisClientConfig.builder()
                         .connectionTimeoutMillis(ms)
                         .socketTimeoutMillis(ms)
                         .clientName(clientName)
+                        .user(url.user())
+                        .password(url.password())
+                        .database(url.database())
                         .build())
                 .poolConfig(pool)
                 .build();

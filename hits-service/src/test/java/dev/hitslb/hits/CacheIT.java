@@ -2,16 +2,21 @@ package dev.hitslb.hits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
+import dev.hitslb.servers.RedisServer;
 import dev.hitslb.servers.TestServers;
+import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
 /** The Redis copy of the total: never behind a total a client was already shown, never backwards. */
@@ -48,6 +53,31 @@ class CacheIT {
             assertThat(reads).as("reads made during the load").isGreaterThan(20);
             assertThat(Load.hits(a.get("/api/hits").body())).isEqualTo(6_000);
         }
+    }
+
+    @Test
+    void the_cache_logs_in_as_the_redis_url_user_and_uses_its_database() {
+        PostgresEndpoint pg = TestServers.postgres();
+        TestApp.reset(pg, TestServers.redis());
+        // Redis with ACLs: anyone may PING (the start-up check); only "app", with its password, may use keys.
+        List<String> acl = List.of("--user", "default", "on", "nopass", "-@all", "+ping",
+                "--user", "app", "on", ">s3cret", "~*", "&*", "+@all");
+        try (RedisServer redis = RedisServer.start(ThrowawayDirs.create("redis-acl"), Ports.free(), true, acl);
+             TestApp app = TestApp.start("cache-acl", pg, redis.endpoint(),
+                     Map.of("REDIS_URL", "redis://app:s3cret@127.0.0.1:" + redis.port() + "/5"));
+             RedisClient db5 = login(redis, 5);
+             RedisClient db0 = login(redis, 0)) {
+            Load.run(10, 2, i -> Load.get(app.uri("/"), null));
+            Wait.until("the total in Redis database 5", Duration.ofSeconds(2), () -> "10".equals(db5.get(HitCache.KEY)));
+            assertThat(db0.get(HitCache.KEY)).as("database 0").isNull();
+            assertThat(app.metric("hits_cache_failures_total")).as("cache failures").isZero();
+        }
+    }
+
+    private static RedisClient login(RedisServer redis, int database) {
+        return RedisClient.builder().hostAndPort("127.0.0.1", redis.port())
+                .clientConfig(DefaultJedisClientConfig.builder().user("app").password("s3cret").database(database).build())
+                .build();
     }
 
     @Test

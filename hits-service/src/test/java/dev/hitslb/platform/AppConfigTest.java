@@ -18,8 +18,7 @@ class AppConfigTest {
         assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
         assertThat(config.instanceId()).isEqualTo("hits-1");
         assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/hits");
-        assertThat(config.redisHost()).isEqualTo("127.0.0.1");
-        assertThat(config.redisPort()).isEqualTo(6379);
+        assertThat(config.redis()).isEqualTo(new RedisUrl("127.0.0.1", 6379, null, null, 0));
         assertThat(config.dbTimeout()).isEqualTo(Duration.ofMillis(900));
         assertThat(config.dbStartupTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.requestIdRetention()).isEqualTo(Duration.ofMinutes(15));
@@ -58,11 +57,31 @@ class AppConfigTest {
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
                 .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
         for (String url : new String[] {"redis://:s3cret@cache:notaport", "redis//app:s3cret@cache", "http://app:s3cret@cache",
-                "redis://app:s3cr@t@cache:6379/x"}) {
+                "redis://app:s3cr@t@cache:6379/x", "redis://cache:6379/0?password=s3cret"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", url)))
                     .hasMessageStartingWith("invalid REDIS_URL=")
                     .hasMessageNotContaining("s3cr");
         }
+    }
+
+    @Test
+    void the_redis_url_gives_the_user_the_password_and_the_database() {
+        RedisUrl redis = AppConfig.from(Map.of("REDIS_URL", "redis://app:p%40ss@cache:6380/3")).redis();
+        assertThat(redis).isEqualTo(new RedisUrl("cache", 6380, "app", "p@ss", 3));
+        assertThat(redis.toString()).isEqualTo("redis://app:***@cache:6380/3");
+        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://:p%3Aw+d@cache/")).redis())
+                .isEqualTo(new RedisUrl("cache", 6379, null, "p:w+d", 0));
+    }
+
+    @Test
+    void a_redis_url_part_the_service_would_ignore_is_refused() {
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://cache/one")))
+                .hasMessage("invalid REDIS_URL='redis://cache/one': expected a database number after the port,"
+                        + " such as redis://host:6379/0");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://cache?timeout=5"))).hasMessageContaining("?options");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "rediss://cache:6380"))).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://secret@cache")))
+                .hasMessage("invalid REDIS_URL='redis://***@cache': expected user:password@ or :password@ before the host");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -15,17 +16,27 @@ public final class RedisServer implements ServerControl {
     private final Path home;
     private final int port;
     private final boolean throwaway;
+    private final List<String> options;
     private LocalProcess process;
 
-    private RedisServer(Path home, int port, boolean throwaway) {
+    private RedisServer(Path home, int port, boolean throwaway, List<String> options) {
         this.home = home.toAbsolutePath();
         this.port = port;
         this.throwaway = throwaway;
+        this.options = List.copyOf(options);
     }
 
     /** Starts redis-server on {@code port} and waits until it answers PING. */
     public static RedisServer start(Path home, int port, boolean throwaway) {
-        RedisServer server = new RedisServer(home, port, throwaway);
+        return start(home, port, throwaway, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, int, boolean)}, with more redis-server options, e.g. ACL users
+     * ({@code --user app on >secret ~* +@all}); the default user must still be allowed to PING.
+     */
+    public static RedisServer start(Path home, int port, boolean throwaway, List<String> options) {
+        RedisServer server = new RedisServer(home, port, throwaway, options);
         server.start();
         return server;
     }
@@ -57,9 +68,11 @@ public final class RedisServer implements ServerControl {
             return;
         }
         // A cache: nothing is saved to disk, so a restarted Redis starts empty, as after a crash.
-        process = LocalProcess.start("redis", List.of(Binaries.require("redis-server").toString(),
+        List<String> command = new ArrayList<>(List.of(Binaries.require("redis-server").toString(),
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", home.toString()), Map.of(), log(), throwaway);
+                "--dir", home.toString()));
+        command.addAll(options);
+        process = LocalProcess.start("redis", command, Map.of(), log(), throwaway);
         Wait.until("Redis on port " + port + " (log: " + log() + ")", Duration.ofSeconds(15), () -> {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Redis exited at start:\n" + process.logTail(20));
