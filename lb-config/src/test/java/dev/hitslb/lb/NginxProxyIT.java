@@ -7,7 +7,9 @@ import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.ThrowawayDirs;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,6 +65,15 @@ class NginxProxyIT {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Sends {@code request} as it is on a new connection and returns all nginx answers until it closes. */
+    private static String raw(NginxServer server, String request) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
+    }
+
     /**
      * A fake replica: answers every request with {@code status}, a JSON body in the replicas' format
      * and X-Instance-Id, and remembers the path and X-Request-Id of each request it got.
@@ -74,6 +85,12 @@ class NginxProxyIT {
             FakeReplica fake = new FakeReplica(server, name, Collections.synchronizedList(new ArrayList<>()),
                     Collections.synchronizedList(new ArrayList<>()));
             server.createContext("/", exchange -> {
+                if ("HTTP/1.1".equals(exchange.getProtocol()) && exchange.getRequestHeaders().getFirst("Host") == null) {
+                    // As Jetty does (and RFC 9112 section 3.2 requires): an HTTP/1.1 request needs a Host.
+                    exchange.sendResponseHeaders(400, -1);
+                    exchange.close();
+                    return;
+                }
                 fake.paths.add(exchange.getRequestURI().getPath());
                 fake.requestIds.add(exchange.getRequestHeaders().getFirst("X-Request-Id"));
                 byte[] body = fake.body(status).getBytes(StandardCharsets.UTF_8);
@@ -206,6 +223,17 @@ class NginxProxyIT {
                 assertThat(response.body()).as(path).contains("\"instance\":\"nginx\"");
             }
             assertThat(get(lb, "/api/hits").statusCode()).as("other paths still reach the replica").isEqualTo(200);
+            assertThat(hits1.paths()).containsExactly("/api/hits");
+        }
+    }
+
+    @Test
+    void an_http_1_0_request_without_host_is_answered_like_any_other() throws Exception {
+        // HTTP/1.0 needs no Host; nginx talks HTTP/1.1 to the replicas, where a request without one is a 400.
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+            String response = raw(lb, "GET /api/hits HTTP/1.0\r\n\r\n");
+            assertThat(response).startsWith("HTTP/1.1 200 ").endsWith(hits1.body(200)).containsIgnoringCase("X-Instance-Id: hits-1");
             assertThat(hits1.paths()).containsExactly("/api/hits");
         }
     }
