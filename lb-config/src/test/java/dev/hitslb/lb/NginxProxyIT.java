@@ -67,8 +67,13 @@ class NginxProxyIT {
 
     /** Sends {@code request} as it is on a new connection and returns all nginx answers until it closes. */
     private static String raw(NginxServer server, String request) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
-            socket.setSoTimeout(5_000);
+        return raw(server, request, "127.0.0.1");
+    }
+
+    /** As {@link #raw(NginxServer, String)}, from {@code source}: another 127.x address is a client from afar. */
+    private static String raw(NginxServer server, String request, String source) throws IOException {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port(), InetAddress.getByName(source), 0)) {
+            socket.setSoTimeout(15_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
         }
@@ -236,5 +241,49 @@ class NginxProxyIT {
             assertThat(response).startsWith("HTTP/1.1 200 ").endsWith(hits1.body(200)).containsIgnoringCase("X-Instance-Id: hits-1");
             assertThat(hits1.paths()).containsExactly("/api/hits");
         }
+    }
+
+    @Test
+    void nginx_s_own_refusals_are_json_in_the_replicas_format_with_their_status() throws Exception {
+        String longUri = "/" + "a".repeat(9_000); // beyond large_client_header_buffers' 8k
+        List<List<String>> requests = List.of(
+                List.of("HTTP/1.1 400 ", "GET / HTTP/1.1\r\n\r\n"), // HTTP/1.1 without Host
+                List.of("HTTP/1.1 400 ", "NOT A REQUEST LINE\r\n\r\n"),
+                List.of("HTTP/1.1 405 ", "TRACE / HTTP/1.1\r\nHost: hits\r\n\r\n"),
+                List.of("HTTP/1.1 414 ", "GET " + longUri + " HTTP/1.1\r\nHost: hits\r\n\r\n"),
+                List.of("HTTP/1.1 404 ", "GET /nginx-error HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n"),
+                List.of("HTTP/1.1 413 ", "POST / HTTP/1.1\r\nHost: hits\r\nContent-Length: 2000000\r\n\r\n"));
+        for (List<String> request : requests) {
+            assertJsonRefusal(raw(nginx, request.get(1)), request.get(0));
+        }
+        String bad = raw(nginx, "GET / HTTP/1.1\r\nHost: hits\r\nX-Big: " + "b".repeat(9_000) + "\r\n\r\n");
+        assertJsonRefusal(bad, "HTTP/1.1 400 "); // a header beyond 8k (nginx's 494)
+        // /nginx-status is for this host only: a client from another address is refused.
+        assertJsonRefusal(raw(nginx, "GET /nginx-status HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n",
+                "127.0.0.2"), "HTTP/1.1 403 ");
+    }
+
+    private static void assertJsonRefusal(String response, String statusLine) {
+        assertThat(response).as(statusLine).startsWith(statusLine)
+                .contains("\r\nContent-Type: application/json\r\n", "\r\nX-Instance-Id: nginx\r\n")
+                .containsPattern("\r\nX-Request-Id: " + REQUEST_ID + "\r\n")
+                .endsWith("\r\n\r\n{\"error\":\"" + switch (statusLine.substring(9, 12)) {
+                    case "400" -> "bad request: nginx could not read the request line or a header, or a header was too large";
+                    case "403" -> "forbidden";
+                    case "404" -> "not found";
+                    case "405" -> "method not allowed";
+                    case "413" -> "request body too large";
+                    default -> "request URI too long";
+                } + "\",\"instance\":\"nginx\"}\n");
+    }
+
+    @Test
+    void a_client_that_dribbles_its_headers_is_cut_off_after_client_header_timeout() throws Exception {
+        long start = System.nanoTime();
+        // The request line, then nothing: a slowloris client holding the connection.
+        String response = raw(nginx, "GET / HTTP/1.1\r\nHost: hits\r\n");
+        double seconds = (System.nanoTime() - start) / 1e9;
+        assertThat(response).as("nginx closes without an answer (408)").isEmpty();
+        assertThat(seconds).as("seconds until nginx closed").isBetween(9.0, 14.0);
     }
 }
