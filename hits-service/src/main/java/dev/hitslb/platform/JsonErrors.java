@@ -4,7 +4,16 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,5 +39,30 @@ final class JsonErrors {
 
     private static void error(Context ctx, int status, String message, String instance) {
         ctx.status(status).json(Map.of("error", message, "instance", instance));
+    }
+
+    /**
+     * Jetty's own error answers in the same format: a request its parser refuses (400, 414 URI too long,
+     * 431 headers too large) never reaches a route, so Javalin's handlers above never see it. The
+     * server's error handler answers those; the text is the status's reason, never the parser's detail.
+     */
+    static final class JettyErrorHandler extends ErrorHandler {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private final String instance;
+
+        JettyErrorHandler(String instance) {
+            this.instance = instance;
+        }
+
+        @Override
+        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
+                                        Callback callback) throws IOException {
+            ObjectNode body = JSON.createObjectNode()
+                    .put("error", code >= 500 ? "internal error" : org.eclipse.jetty.http.HttpStatus.getMessage(code))
+                    .put("instance", instance);
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+            response.getHeaders().put(WebServer.INSTANCE_HEADER, instance);
+            response.write(true, ByteBuffer.wrap(JSON.writeValueAsBytes(body)), callback);
+        }
     }
 }

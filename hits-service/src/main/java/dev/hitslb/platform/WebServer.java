@@ -69,6 +69,8 @@ public final class WebServer {
                 // On stop: refuse new requests, let in-flight ones finish, give up after the timeout.
                 server.insertHandler(new GracefulHandler());
                 server.setStopTimeout(config.shutdownTimeout().toMillis());
+                // Requests Jetty's parser refuses (400, 414, 431) get the JSON error format too.
+                server.setErrorHandler(new JsonErrors.JettyErrorHandler(instance));
             });
 
             cfg.routes.before(ctx -> ctx.header(INSTANCE_HEADER, instance));

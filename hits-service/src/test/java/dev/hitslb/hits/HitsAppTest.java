@@ -9,10 +9,13 @@ import dev.hitslb.platform.WebServer;
 import io.javalin.Javalin;
 import io.javalin.testtools.JavalinTest;
 import io.javalin.testtools.Response;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -129,5 +132,35 @@ class HitsAppTest {
                     .contains("\"instance\":\"test-1\"");
             assertThat(store.hits).isZero();
         });
+    }
+
+    @Test
+    void requests_jetty_cannot_parse_are_answered_json_naming_the_instance() {
+        JavalinTest.test(app, (server, client) -> {
+            // Refused by Jetty's parser before any route runs: 400, 414 and 431.
+            assertParserRefusal(raw(server, "GET / HTTP/1.1\r\n\r\n"), 400, "Bad Request"); // HTTP/1.1 without Host
+            assertParserRefusal(raw(server, "GET /\u0001 HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "Bad Request");
+            assertParserRefusal(raw(server, "GET /" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414, "URI Too Long");
+            assertParserRefusal(raw(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(70_000) + "\r\n\r\n"),
+                    431, "Request Header Fields Too Large");
+            assertThat(store.hits).isZero();
+        });
+    }
+
+    private static void assertParserRefusal(String response, int status, String error) {
+        assertThat(response).as("%d", status).startsWith("HTTP/1.1 " + status + " ")
+                .containsIgnoringCase("\r\nContent-Type: application/json")
+                .containsIgnoringCase("\r\nX-Instance-Id: test-1\r\n")
+                .endsWith("\r\n\r\n{\"error\":\"" + error + "\",\"instance\":\"test-1\"}");
+    }
+
+    /** Sends {@code request} as it is and reads the answer until the server closes the connection. */
+    private static String raw(Javalin server, String request) throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            socket.setSoTimeout(5_000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+            socket.shutdownOutput();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+        }
     }
 }
