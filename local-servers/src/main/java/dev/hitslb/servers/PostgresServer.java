@@ -15,11 +15,15 @@ import java.util.stream.Stream;
 /**
  * A real PostgreSQL server run from the local binaries on 127.0.0.1 (TCP only), with one database whose
  * owner, and that owner's password, carry the database's name: a local-development default, on loopback
- * only. Durable defaults stay on (fsync, synchronous_commit).
+ * only. That owner is an ordinary role (no superuser, no CREATEDB, no CREATEROLE), what a service logs in
+ * as; the superuser {@value #ADMIN} (password {@value #ADMIN}) is for administration only.
+ * Durable defaults stay on (fsync, synchronous_commit).
  */
 public final class PostgresServer implements ServerControl {
     /** Unprivileged account PostgreSQL runs as when we are root (Debian's postgresql package creates it). */
     private static final String OS_USER = "postgres";
+    /** The superuser, for administration: creating the database and its owner, never a service's login. */
+    public static final String ADMIN = "postgres";
 
     private final Path home;
     private final int port;
@@ -28,8 +32,8 @@ public final class PostgresServer implements ServerControl {
     private LocalProcess process;
 
     private PostgresServer(Path home, int port, String database, boolean throwaway) {
-        if (!database.matches("[a-z_][a-z0-9_]*")) {
-            throw new IllegalArgumentException("database name '" + database + "': lower-case letters, digits and _ only");
+        if (!database.matches("[a-z_][a-z0-9_]*") || database.equals(ADMIN)) {
+            throw new IllegalArgumentException("database name '" + database + "': lower-case letters, digits and _ only, not '" + ADMIN + "'");
         }
         this.home = home;
         this.port = port;
@@ -45,7 +49,7 @@ public final class PostgresServer implements ServerControl {
         PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, database, throwaway);
         server.initIfNew();
         server.start();
-        server.createDatabaseIfMissing();
+        server.createOwnerAndDatabase();
         return server;
     }
 
@@ -57,8 +61,14 @@ public final class PostgresServer implements ServerControl {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
+    /** The database's owner: what a service logs in as. */
     public PostgresEndpoint endpoint() {
         return new PostgresEndpoint(jdbcUrl(), database, database);
+    }
+
+    /** The superuser, for what the owner may not do (tests that inspect or limit the owner). */
+    public PostgresEndpoint adminEndpoint() {
+        return new PostgresEndpoint(jdbcUrl(), ADMIN, ADMIN);
     }
 
     public Path log() {
@@ -85,11 +95,11 @@ public final class PostgresServer implements ServerControl {
         try {
             Files.createDirectories(data());
             Path pwfile = home.resolve("pwfile");
-            Files.writeString(pwfile, database + "\n");
+            Files.writeString(pwfile, ADMIN + "\n");
             handToServerUser(home);
             Commands.run(Commands.asUserIfRoot(OS_USER, List.of(
                     Binaries.require("initdb").toString(),
-                    "--pgdata=" + data(), "--username=" + database, "--pwfile=" + pwfile,
+                    "--pgdata=" + data(), "--username=" + ADMIN, "--pwfile=" + pwfile,
                     "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")), Map.of());
             Files.delete(pwfile);
         } catch (IOException e) {
@@ -146,17 +156,40 @@ public final class PostgresServer implements ServerControl {
         }
     }
 
-    private void createDatabaseIfMissing() {
-        String exists = psql("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
-        if (!exists.strip().equals("1")) {
-            psql("CREATE DATABASE " + database + " OWNER " + database);
+    /**
+     * Makes the database's owner an ordinary login role and creates the database it owns (its public
+     * schema with it, PostgreSQL >= 15), both if missing. A data folder made before there was an
+     * {@value #ADMIN} superuser has the owner as its only, superuser, role: it gets {@value #ADMIN}
+     * first, then the owner loses its superuser rights.
+     */
+    private void createOwnerAndDatabase() {
+        if (!canLogIn(ADMIN)) {
+            psql(database, "CREATE ROLE " + ADMIN + " LOGIN SUPERUSER PASSWORD '" + ADMIN + "'");
+        }
+        if (psql(ADMIN, "SELECT 1 FROM pg_roles WHERE rolname = '" + database + "'").isBlank()) {
+            psql(ADMIN, "CREATE ROLE " + database);
+        }
+        psql(ADMIN, "ALTER ROLE " + database + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+                + " PASSWORD '" + database + "'");
+        if (psql(ADMIN, "SELECT 1 FROM pg_database WHERE datname = '" + database + "'").isBlank()) {
+            psql(ADMIN, "CREATE DATABASE " + database + " OWNER " + database);
         }
     }
 
-    private String psql(String sql) {
+    private boolean canLogIn(String role) {
+        try {
+            psql(role, "SELECT 1");
+            return true;
+        } catch (IllegalStateException refused) {
+            return false;
+        }
+    }
+
+    /** Runs {@code sql} as {@code role} (whose password is its name) and returns what it printed. */
+    private String psql(String role, String sql) {
         return Commands.run(List.of(Binaries.require("psql").toString(), "-X", "-q", "-t", "-A",
-                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", database, "-d", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", database));
+                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", role, "-d", "postgres",
+                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", role)).strip();
     }
 
     /** Fast shutdown (SIGINT): aborts open transactions and waits for the server to exit. */

@@ -1,6 +1,7 @@
 package dev.hitslb.servers;
 
 import java.net.URI;
+import java.util.List;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -57,17 +58,33 @@ public final class TestServers {
     public static ControlledPostgres ownPostgres() {
         if (localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
             PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), DATABASE, true);
-            return new ControlledPostgres(server.endpoint(), server);
+            return new ControlledPostgres(server.endpoint(), server.adminEndpoint(), server);
         }
         requireDocker("postgres");
+        // As PostgresServer: the image's POSTGRES_USER is a superuser, for administration only; the
+        // tests log in as the database's owner, an ordinary role.
         PostgreSQLContainer container = new PostgreSQLContainer(POSTGRES_IMAGE)
-                .withDatabaseName(DATABASE)
-                .withUsername(DATABASE)
-                .withPassword(DATABASE);
+                .withDatabaseName(PostgresServer.ADMIN)
+                .withUsername(PostgresServer.ADMIN)
+                .withPassword(PostgresServer.ADMIN);
         container.start();
-        return new ControlledPostgres(
-                new PostgresEndpoint(container.getJdbcUrl(), DATABASE, DATABASE),
-                new ContainerControl(container));
+        for (String sql : List.of("CREATE ROLE " + DATABASE + " LOGIN PASSWORD '" + DATABASE + "'",
+                "CREATE DATABASE " + DATABASE + " OWNER " + DATABASE)) {
+            try {
+                var result = container.execInContainer("psql", "-U", PostgresServer.ADMIN, "-v", "ON_ERROR_STOP=1", "-c", sql);
+                if (result.getExitCode() != 0) {
+                    throw new IllegalStateException(sql + ": " + result.getStderr());
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+        String url = "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(5432) + "/" + DATABASE;
+        return new ControlledPostgres(new PostgresEndpoint(url, DATABASE, DATABASE),
+                new PostgresEndpoint(url, PostgresServer.ADMIN, PostgresServer.ADMIN), new ContainerControl(container));
     }
 
     /** A Redis of the caller's own, which it may stop, kill, pause and start again. */
@@ -83,8 +100,11 @@ public final class TestServers {
                 new ContainerControl(container));
     }
 
-    /** A PostgreSQL and the handle that stops and starts it. */
-    public record ControlledPostgres(PostgresEndpoint endpoint, ServerControl control) {
+    /**
+     * A PostgreSQL: its database's owner (what a service logs in as), its superuser (for what the owner
+     * may not do, such as limiting the owner's connections) and the handle that stops and starts it.
+     */
+    public record ControlledPostgres(PostgresEndpoint endpoint, PostgresEndpoint admin, ServerControl control) {
     }
 
     /** A Redis and the handle that stops and starts it. */
