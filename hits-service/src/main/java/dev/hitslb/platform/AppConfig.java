@@ -32,6 +32,13 @@ public record AppConfig(
         Duration requestIdRetention,
         Duration shutdownTimeout) {
 
+    /**
+     * The most connections one replica's pool may hold: 4 replicas (3 and the backup) x 20 + 4 opening
+     * (start-up, migrations) = 84, within the 97 a PostgreSQL at its default max_connections (100) leaves
+     * to ordinary roles (3 are reserved for superusers), with room for a restarted replica and psql.
+     */
+    public static final int MAX_POOL_SIZE = 20;
+
     /** Reads and validates every variable of the README's configuration table. */
     public static AppConfig from(Map<String, String> env) {
         Env e = new Env(env);
@@ -42,7 +49,8 @@ public record AppConfig(
                 e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/hits"),
                 e.text("DB_USER", "hits"),
                 e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", "hits"),
-                e.integer("DB_POOL_SIZE", 4, 2, 100),
+                e.integer("DB_POOL_SIZE", 4, 2, MAX_POOL_SIZE, "a whole number from 2 to " + MAX_POOL_SIZE
+                        + ", the most one replica may hold (README, \"Connection budget\")"),
                 Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
                 Duration.ofSeconds(e.integer("DB_STARTUP_TIMEOUT_SECONDS", 30, 0, 3_600)),
                 e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -73,6 +81,10 @@ public record AppConfig(
         }
 
         int integer(String name, int fallback, int min, int max) {
+            return integer(name, fallback, min, max, "a whole number from " + min + " to " + max);
+        }
+
+        int integer(String name, int fallback, int min, int max, String expected) {
             String value = raw(name);
             if (value == null) {
                 return fallback;
@@ -85,7 +97,7 @@ public record AppConfig(
             } catch (NumberFormatException ignored) {
                 // reported below with the accepted range
             }
-            throw new ConfigException(name, value, "a whole number from " + min + " to " + max);
+            throw new ConfigException(name, value, expected);
         }
 
         /** An IP address literal (no host name: binding must not wait for DNS), e.g. 127.0.0.1, 0.0.0.0, ::. */

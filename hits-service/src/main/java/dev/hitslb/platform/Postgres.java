@@ -3,7 +3,9 @@ package dev.hitslb.platform;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Properties;
 import java.util.concurrent.Executor;
@@ -50,10 +52,11 @@ public final class Postgres {
         long nextReport = start;
         while (true) {
             long left = deadline - System.nanoTime();
-            try (Connection ignored = connect(config, Math.clamp(TimeUnit.NANOSECONDS.toSeconds(left), 1, 5))) {
+            try (Connection connection = connect(config, Math.clamp(TimeUnit.NANOSECONDS.toSeconds(left), 1, 5))) {
                 if (nextReport != start) {
                     log.info("PostgreSQL at {} answered after {} ms", url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
+                checkConnectionBudget(connection, config);
                 return;
             } catch (SQLException e) {
                 String state = e.getSQLState() == null ? "" : e.getSQLState();
@@ -80,6 +83,55 @@ public final class Postgres {
                 sleep(Math.min(STARTUP_RETRY_EVERY.toNanos(), deadline - now));
             }
         }
+    }
+
+    /**
+     * Refuses to start a pool PostgreSQL cannot hold: DB_POOL_SIZE must fit in the connections left to
+     * DB_USER now, i.e. max_connections less those reserved (for superusers, and for
+     * pg_use_reserved_connections on PostgreSQL >= 16) less those in use, and within the role's own
+     * CONNECTION LIMIT. Otherwise the pool would take the last connections and a restarted replica
+     * could not come back. The connection asking is counted as free: it closes before the pool opens.
+     *
+     * @throws StartupException naming DB_POOL_SIZE and the figures
+     */
+    static void checkConnectionBudget(Connection connection, AppConfig config) {
+        String sql = """
+                SELECT current_setting('max_connections')::int,
+                       current_setting('superuser_reserved_connections')::int
+                           + coalesce(current_setting('reserved_connections', true)::int, 0),
+                       (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend'),
+                       (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user),
+                       (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)
+                """;
+        int max;
+        int reserved;
+        int inUse;
+        int roleLimit;
+        int roleInUse;
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            max = rs.getInt(1);
+            reserved = rs.getInt(2);
+            inUse = rs.getInt(3);
+            roleLimit = rs.getInt(4);
+            roleInUse = rs.getInt(5);
+        } catch (SQLException e) {
+            log.warn("could not read PostgreSQL's connection budget, DB_POOL_SIZE not checked: {}", e.getMessage());
+            return;
+        }
+        int free = max - reserved - inUse + 1;
+        String figures = "max_connections " + max + " - " + reserved + " reserved - " + inUse + " in use";
+        if (roleLimit >= 0 && roleLimit - roleInUse + 1 < free) {
+            free = roleLimit - roleInUse + 1;
+            figures = "DB_USER='" + config.dbUser() + "' has CONNECTION LIMIT " + roleLimit + ", " + roleInUse + " in use";
+        }
+        if (config.dbPoolSize() > free) {
+            throw new StartupException(StartupException.BAD_CONFIGURATION, "DB_POOL_SIZE=" + config.dbPoolSize()
+                    + " does not fit in PostgreSQL's connection budget: " + Math.max(free, 0) + " left (" + figures
+                    + ", this one included); lower DB_POOL_SIZE, run fewer replicas or raise max_connections"
+                    + " (README, \"Connection budget\")");
+        }
+        log.info("connection budget: DB_POOL_SIZE={} of the {} connections left ({}, this one included)", config.dbPoolSize(), free, figures);
     }
 
     /** One connection straight from the driver, its connect and log-in bounded by {@code timeoutSeconds}. */

@@ -36,6 +36,11 @@ class AppConfigTest {
                 .hasMessage("invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
         assertThatThrownBy(() -> AppConfig.from(Map.of("HTTP_PORT", "70000"))).hasMessageContaining("HTTP_PORT");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_POOL_SIZE", "1"))).hasMessageContaining("DB_POOL_SIZE");
+        // Four replicas at 40 took every connection PostgreSQL had: 20 is the most one replica may hold.
+        assertThat(AppConfig.from(Map.of("DB_POOL_SIZE", "20")).dbPoolSize()).isEqualTo(20);
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_POOL_SIZE", "21")))
+                .hasMessage("invalid DB_POOL_SIZE='21': expected a whole number from 2 to 20, the most one replica"
+                        + " may hold (README, \"Connection budget\")");
         for (String notAnAddress : new String[] {"localhost", "256.0.0.1", "1.2.3", "fe80::zz"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("BIND_ADDRESS", notAnAddress)))
                     .hasMessage("invalid BIND_ADDRESS='" + notAnAddress + "': expected an IP address such as 127.0.0.1"
