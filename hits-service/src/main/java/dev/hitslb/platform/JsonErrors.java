@@ -44,7 +44,8 @@ final class JsonErrors {
     /**
      * Jetty's own error answers in the same format: a request its parser refuses (400, 414 URI too long,
      * 431 headers too large) never reaches a route, so Javalin's handlers above never see it. The
-     * server's error handler answers those; the text is the status's reason, never the parser's detail.
+     * server's error handler answers those, and Jetty's other errors (a 503 while shutting down): the
+     * text is the status's reason, never the parser's detail; a 500 is "internal error".
      */
     static final class JettyErrorHandler extends ErrorHandler {
         private static final ObjectMapper JSON = new ObjectMapper();
@@ -58,7 +59,7 @@ final class JsonErrors {
         protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
                                         Callback callback) throws IOException {
             ObjectNode body = JSON.createObjectNode()
-                    .put("error", code >= 500 ? "internal error" : org.eclipse.jetty.http.HttpStatus.getMessage(code))
+                    .put("error", code == 500 ? "internal error" : org.eclipse.jetty.http.HttpStatus.getMessage(code))
                     .put("instance", instance);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
             response.getHeaders().put(WebServer.INSTANCE_HEADER, instance);

@@ -18,8 +18,8 @@ public final class Secrets {
         String masked = value;
         int at = masked.lastIndexOf('@');
         if (at >= 0) {
-            int slashes = masked.lastIndexOf("//", at);
-            int start = slashes >= 0 ? slashes + 2 : masked.indexOf(':') + 1;
+            int slashes = masked.indexOf("//"); // the first: a password may hold "//" too
+            int start = slashes >= 0 && slashes < at ? slashes + 2 : masked.indexOf(':') + 1;
             String userInfo = masked.substring(start, at);
             int colon = userInfo.indexOf(':');
             String kept = colon >= 0 ? userInfo.substring(0, colon + 1) : "";

@@ -62,7 +62,7 @@ class AppConfigTest {
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
                 .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
         for (String url : new String[] {"redis://:s3cret@cache:notaport", "redis//app:s3cret@cache", "http://app:s3cret@cache",
-                "redis://app:s3cr@t@cache:6379/x", "redis://cache:6379/0?password=s3cret"}) {
+                "redis://app:s3cr@t@cache:6379/x", "redis://cache:6379/0?password=s3cret", "redis://app:s3cr//et@cache:x"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", url)))
                     .hasMessageStartingWith("invalid REDIS_URL=")
                     .hasMessageNotContaining("s3cr");
