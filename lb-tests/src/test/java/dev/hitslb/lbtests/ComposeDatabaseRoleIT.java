@@ -1,4 +1,4 @@
-package dev.hitslb.platform;
+package dev.hitslb.lbtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -21,12 +21,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * compose's postgres runs postgres-init/ once, with psql, as its superuser: the script makes the role
+ * (Here, not in hits-service: the script is compose's, at the repository's root, and a service copied
+ * from hits-service gets its own.) compose's postgres runs postgres-init/ once, with psql, as its superuser: the script makes the role
  * the replicas log in as, owner of its database and nothing more. Run here as the image runs it, on a
  * real PostgreSQL, with the secret it reads at another path.
  */
 class ComposeDatabaseRoleIT {
-    private static final Path SCRIPT = Path.of("..", "postgres-init", "01-hits-role.sql");
+    private static final Path SCRIPT = Path.of(System.getProperty("hits.root", ".."), "postgres-init", "01-hits-role.sql");
 
     @Test
     void the_init_script_creates_the_replicas_role_owning_its_database_and_no_superuser(@TempDir Path dir) throws Exception {
