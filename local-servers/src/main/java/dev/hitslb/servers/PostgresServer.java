@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -29,9 +30,10 @@ public final class PostgresServer implements ServerControl {
     private final int port;
     private final String database;
     private final boolean throwaway;
+    private final Optional<AlsoListen> alsoListen;
     private LocalProcess process;
 
-    private PostgresServer(Path home, int port, String database, boolean throwaway) {
+    private PostgresServer(Path home, int port, String database, boolean throwaway, Optional<AlsoListen> alsoListen) {
         if (!database.matches("[a-z_][a-z0-9_]*") || database.equals(ADMIN)) {
             throw new IllegalArgumentException("database name '" + database + "': lower-case letters, digits and _ only, not '" + ADMIN + "'");
         }
@@ -39,6 +41,7 @@ public final class PostgresServer implements ServerControl {
         this.port = port;
         this.database = database;
         this.throwaway = throwaway;
+        this.alsoListen = alsoListen;
     }
 
     /**
@@ -46,8 +49,14 @@ public final class PostgresServer implements ServerControl {
      * it accepts connections to {@code database}.
      */
     public static PostgresServer start(Path home, int port, String database, boolean throwaway) {
-        PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, database, throwaway);
+        return start(home, port, database, throwaway, Optional.empty());
+    }
+
+    /** As {@link #start(Path, int, String, boolean)}, also listening on {@code also}'s address for its clients. */
+    public static PostgresServer start(Path home, int port, String database, boolean throwaway, Optional<AlsoListen> also) {
+        PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, database, throwaway, also);
         server.initIfNew();
+        server.allowClients();
         server.start();
         server.createOwnerAndDatabase();
         return server;
@@ -107,6 +116,22 @@ public final class PostgresServer implements ServerControl {
         }
     }
 
+    /** Lets {@link AlsoListen#clients()} log in with the password, as initdb lets 127.0.0.1 (pg_hba.conf). */
+    private void allowClients() {
+        if (alsoListen.isEmpty()) {
+            return;
+        }
+        String line = "host all all " + alsoListen.get().clients() + " scram-sha-256\n";
+        try {
+            Path hba = data().resolve("pg_hba.conf");
+            if (!Files.readString(hba).contains(line)) {
+                Files.writeString(hba, line, java.nio.file.StandardOpenOption.APPEND);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not allow " + alsoListen.get().clients() + " in pg_hba.conf", e);
+        }
+    }
+
     /** Starts the server (again) on the same data and port, and waits until it is ready. */
     @Override
     public void start() {
@@ -117,7 +142,7 @@ public final class PostgresServer implements ServerControl {
         List<String> command = new ArrayList<>(List.of(
                 Binaries.require("postgres").toString(), "-D", data().toString(),
                 "-p", Integer.toString(port),
-                "-c", "listen_addresses=127.0.0.1",
+                "-c", "listen_addresses=127.0.0.1" + alsoListen.map(a -> "," + a.address()).orElse(""),
                 "-c", "unix_socket_directories="));
         process = LocalProcess.start("postgres", Commands.asUserIfRoot(OS_USER, command), Map.of(), log(), throwaway);
         Wait.until("PostgreSQL on port " + port + " (log: " + log() + ")", Duration.ofSeconds(30), () -> {

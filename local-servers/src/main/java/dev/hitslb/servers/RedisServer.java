@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** A real, memory-only Redis server from the local binary on 127.0.0.1. */
 public final class RedisServer implements ServerControl {
@@ -17,18 +18,20 @@ public final class RedisServer implements ServerControl {
     private final int port;
     private final boolean throwaway;
     private final List<String> options;
+    private final Optional<AlsoListen> alsoListen;
     private LocalProcess process;
 
-    private RedisServer(Path home, int port, boolean throwaway, List<String> options) {
+    private RedisServer(Path home, int port, boolean throwaway, List<String> options, Optional<AlsoListen> alsoListen) {
         this.home = home.toAbsolutePath();
         this.port = port;
         this.throwaway = throwaway;
         this.options = List.copyOf(options);
+        this.alsoListen = alsoListen;
     }
 
     /** Starts redis-server on {@code port} and waits until it answers PING. */
     public static RedisServer start(Path home, int port, boolean throwaway) {
-        return start(home, port, throwaway, List.of());
+        return start(home, port, throwaway, List.of(), Optional.empty());
     }
 
     /**
@@ -36,7 +39,19 @@ public final class RedisServer implements ServerControl {
      * ({@code --user app on >secret ~* +@all}); the default user must still be allowed to PING.
      */
     public static RedisServer start(Path home, int port, boolean throwaway, List<String> options) {
-        RedisServer server = new RedisServer(home, port, throwaway, options);
+        return start(home, port, throwaway, options, Optional.empty());
+    }
+
+    /**
+     * As {@link #start(Path, int, boolean)}, also listening on {@code also}'s address; protected mode,
+     * which answers only loopback clients while there is no password, is then off.
+     */
+    public static RedisServer start(Path home, int port, boolean throwaway, Optional<AlsoListen> also) {
+        return start(home, port, throwaway, List.of(), also);
+    }
+
+    private static RedisServer start(Path home, int port, boolean throwaway, List<String> options, Optional<AlsoListen> also) {
+        RedisServer server = new RedisServer(home, port, throwaway, options, also);
         server.start();
         return server;
     }
@@ -72,6 +87,10 @@ public final class RedisServer implements ServerControl {
                 "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                 "--dir", home.toString()));
         command.addAll(options);
+        alsoListen.ifPresent(a -> {
+            command.add(command.indexOf("127.0.0.1") + 1, a.address());
+            command.addAll(List.of("--protected-mode", "no"));
+        });
         process = LocalProcess.start("redis", command, Map.of(), log(), throwaway);
         Wait.until("Redis on port " + port + " (log: " + log() + ")", Duration.ofSeconds(15), () -> {
             if (!process.isAlive()) {
