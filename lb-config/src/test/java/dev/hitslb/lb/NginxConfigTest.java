@@ -145,7 +145,7 @@ class NginxConfigTest {
         String config = local(algorithm);
         String method = switch (algorithm) {
             case LEAST_CONN -> "least_conn;";
-            case IP_HASH -> "ip_hash;";
+            case IP_HASH -> "hash $hits_client_network consistent;";
             case HASH -> "hash $hits_client_key consistent;";
             case RANDOM -> "random two least_conn;";
             default -> "zone hits 64k;";
