@@ -135,6 +135,10 @@ public final class NginxConfig {
         if (algorithm == Algorithm.WEIGHTED && replica.weight() != 1) {
             params.append(" weight=").append(replica.weight());
         }
+        if (algorithm == Algorithm.STICKY) {
+            // The cookie names the replica, not a hash of its address (see upstream/sticky.conf).
+            params.append(" route=").append(replica.name());
+        }
         return fragment("upstream/server.conf", Map.of(
                 "address", replica.address(),
                 "parameters", params.toString(),

@@ -43,7 +43,8 @@ class NginxConfigTest {
     @ParameterizedTest
     @EnumSource(value = Algorithm.class, names = {"ROUND_ROBIN", "WEIGHTED", "LEAST_CONN", "STICKY"})
     void the_backup_is_a_standby_where_the_method_allows_one(Algorithm algorithm) {
-        assertThat(compose(algorithm)).contains("server hits-backup:8080 resolve max_fails=1 fail_timeout=5s backup;");
+        assertThat(compose(algorithm)).containsPattern(
+                "server hits-backup:8080 resolve( route=hits-backup)? max_fails=1 fail_timeout=5s backup;");
     }
 
     @Test
@@ -52,7 +53,8 @@ class NginxConfigTest {
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("needs nginx >= 1.29.6, but this nginx is 1.22.1");
         assertThat(NginxConfig.upstream(Algorithm.STICKY, RenderTarget.LOCAL, LOCAL, NginxVersion.parse("1.29.6")))
-                .contains("sticky cookie hits_route");
+                .contains("sticky cookie hits_route")
+                .contains("server 127.0.0.1:9001 route=hits-1 max_fails=1");
     }
 
     @Test

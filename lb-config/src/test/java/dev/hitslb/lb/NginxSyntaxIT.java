@@ -23,6 +23,8 @@ class NginxSyntaxIT {
     private static final Pattern RESOLVE_SERVER = Pattern.compile("server hits-(\\w+):8080 resolve ");
     private static final Pattern K8S_RESOLVE_SERVER = Pattern.compile("server [a-z.-]+\\.svc\\.cluster\\.local:8080 resolve ");
     private static final Pattern STICKY_LINE = Pattern.compile("(?m)^ *sticky cookie hits_route path=/ httponly;\\n");
+    /** sticky's route= on each server line (the cookie's value): part of `sticky`, nginx >= 1.29.6. */
+    private static final Pattern STICKY_ROUTE = Pattern.compile(" route=hits-[a-z0-9-]+ ");
 
     private static NginxVersion localNginx;
 
@@ -58,8 +60,10 @@ class NginxSyntaxIT {
         int[] port = {18100};
         String downgraded = RESOLVE_SERVER.matcher(upstream).replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " ");
         assertThat(port[0] - 18100).as("servers rewritten").isEqualTo(servers);
-        String withoutSticky = STICKY_LINE.matcher(downgraded).replaceAll("");
+        String withoutSticky = STICKY_ROUTE.matcher(STICKY_LINE.matcher(downgraded).replaceAll("")).replaceAll(" ");
         assertThat(withoutSticky.length() < downgraded.length()).isEqualTo(algorithm == Algorithm.STICKY);
+        assertThat(STICKY_ROUTE.matcher(downgraded).results().count()).as("route= per server")
+                .isEqualTo(algorithm == Algorithm.STICKY ? servers : 0);
 
         String main = LbConfigCommand.composeFiles().get("nginx.conf");
         String localMain = main.replace("include /etc/nginx/conf.d/upstream.conf;", "include upstream.conf;");
