@@ -43,30 +43,54 @@ final class Load implements AutoCloseable {
     /** {@code concurrency} clients sending GET / until {@link #stop()}. */
     static Load steady(String baseUrl, int concurrency) {
         Load load = new Load();
+        return load.steadily(concurrency, i -> load.sendAndKeep(page(baseUrl, i)));
+    }
+
+    /**
+     * {@code concurrency} clients making call {@code i} (0, 1, 2, ...) until {@link #stop()}; each call
+     * sends one request its own way (a source address, a cookie) and returns its answer.
+     */
+    static Load steady(int concurrency, IntFunction<Answer> call) {
+        Load load = new Load();
+        return load.steadily(concurrency, i -> load.answers.add(call.apply(i)));
+    }
+
+    private Load steadily(int concurrency, java.util.function.IntConsumer call) {
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < concurrency; c++) {
-            load.workers.submit(() -> {
-                while (load.running.get()) {
-                    load.send(page(baseUrl, next.getAndIncrement()));
+            workers.submit(() -> {
+                while (running.get()) {
+                    call.accept(next.getAndIncrement());
                 }
             });
         }
-        return load;
+        return this;
     }
 
     /** {@code n} requests made by {@code request}, {@code concurrency} at a time; returns when all are answered. */
     static List<Answer> fixed(int n, int concurrency, IntFunction<HttpRequest> request) {
         try (Load load = new Load()) {
-            AtomicInteger next = new AtomicInteger();
-            for (int c = 0; c < concurrency; c++) {
-                load.workers.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        load.send(request.apply(i));
-                    }
-                });
-            }
-            return load.stop();
+            return load.runCalls(n, concurrency, i -> load.sendAndKeep(request.apply(i)));
         }
+    }
+
+    /** {@code n} calls as {@link #steady(int, IntFunction)} makes them, {@code concurrency} at a time; returns when all are answered. */
+    static List<Answer> calls(int n, int concurrency, IntFunction<Answer> call) {
+        try (Load load = new Load()) {
+            return load.runCalls(n, concurrency, i -> load.answers.add(call.apply(i)));
+        }
+    }
+
+    private List<Answer> runCalls(int n, int concurrency, java.util.function.IntConsumer call) {
+        AtomicInteger next = new AtomicInteger();
+        for (int c = 0; c < concurrency; c++) {
+            workers.submit(() -> {
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                    call.accept(i);
+                }
+            });
+        }
+        return stop();
     }
 
     static HttpRequest page(String baseUrl, int i) {
@@ -74,14 +98,20 @@ final class Load implements AutoCloseable {
                 .timeout(Duration.ofSeconds(15)).build();
     }
 
-    private void send(HttpRequest request) {
+    private void sendAndKeep(HttpRequest request) {
+        answers.add(send(client, request, response -> { }));
+    }
+
+    /** Sends {@code request} through {@code client}; {@code seen} sees the response (headers, e.g. a cookie) first. */
+    static Answer send(HttpClient client, HttpRequest request, java.util.function.Consumer<HttpResponse<String>> seen) {
         long sent = System.nanoTime();
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            answers.add(new Answer(sent, response.statusCode(), (System.nanoTime() - sent) / 1000,
-                    response.headers().firstValue("X-Instance-Id").orElse("?"), response.body()));
+            seen.accept(response);
+            return new Answer(sent, response.statusCode(), (System.nanoTime() - sent) / 1000,
+                    response.headers().firstValue("X-Instance-Id").orElse("?"), response.body());
         } catch (Exception e) {
-            answers.add(new Answer(sent, 0, (System.nanoTime() - sent) / 1000, "?", e.toString()));
+            return new Answer(sent, 0, (System.nanoTime() - sent) / 1000, "?", e.toString());
         }
     }
 
