@@ -20,6 +20,7 @@ final class NetnsRig implements AutoCloseable {
     private final int subnet;
     private final String bridge = tag + "br";
     private final Set<String> namespaces = new LinkedHashSet<>();
+    private final Set<String> links = new LinkedHashSet<>();
     private final Thread cleanup = new Thread(this::removeAll, tag + "-cleanup");
 
     private NetnsRig(int subnet) {
@@ -75,6 +76,7 @@ final class NetnsRig implements AutoCloseable {
         ip("netns", "add", ns);
         namespaces.add(ns);
         ip("link", "add", hostEnd, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        links.add(hostEnd);
         ip("link", "set", hostEnd, "master", bridge, "up");
         ip("-n", ns, "link", "set", "lo", "up");
         readdress(name, address);
@@ -106,7 +108,7 @@ final class NetnsRig implements AutoCloseable {
         return tag + "-" + name;
     }
 
-    /** Ends what still runs in our namespaces (only processes we started: they live nowhere else), deletes them and the bridge. */
+    /** Ends what still runs in our namespaces (only processes we started: they live nowhere else), deletes them, their links and the bridge. */
     private synchronized void removeAll() {
         for (String ns : namespaces) {
             for (String pid : quietly(List.of("ip", "netns", "pids", ns)).split("\\s+")) {
@@ -117,6 +119,9 @@ final class NetnsRig implements AutoCloseable {
             quietly(List.of("ip", "netns", "del", ns));
         }
         namespaces.clear();
+        // A namespace outlives its name while anything still refers to it, and its veth with it.
+        links.forEach(link -> quietly(List.of("ip", "link", "del", link)));
+        links.clear();
         quietly(List.of("ip", "link", "del", bridge));
     }
 
