@@ -67,11 +67,16 @@ public final class NginxConfig {
                         "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
                         "server_lines", String.join("\n", lines))),
                 "keepalive", fragment("upstream/keepalive.conf", Map.of())));
+        // nginx builds the consistent-hashing ring from each server line's name: with one name per
+        // Service (Kubernetes) every key lands on that name and then rotates over its pods, so there
+        // both hash methods pick by position; elsewhere by name, which survives a server re-added at
+        // the end of the list (resolve).
+        String placement = target == RenderTarget.KUBERNETES ? "by-position" : "consistent";
         if (algorithm == Algorithm.HASH) {
-            // nginx builds the consistent-hashing ring from each server line's name: with one name per
-            // Service (Kubernetes) every key lands on that name and then rotates over its pods.
-            values.put("hash_method", fragment(target == RenderTarget.KUBERNETES
-                    ? "upstream/hash-by-position.conf" : "upstream/hash-consistent.conf", Map.of()));
+            values.put("hash_method", fragment("upstream/hash-" + placement + ".conf", Map.of()));
+        }
+        if (algorithm == Algorithm.IP_HASH) {
+            values.put("ip_hash_method", fragment("upstream/ip-hash-" + placement + ".conf", Map.of()));
         }
         return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", values)
                 + "\n" + NginxTemplate.render("upstream/algorithm.conf", Map.of("algorithm", algorithm.id()));
@@ -135,8 +140,10 @@ public final class NginxConfig {
         if (algorithm == Algorithm.WEIGHTED && replica.weight() != 1) {
             params.append(" weight=").append(replica.weight());
         }
-        if (algorithm == Algorithm.STICKY) {
-            // The cookie names the replica, not a hash of its address (see upstream/sticky.conf).
+        if (algorithm == Algorithm.STICKY && target != RenderTarget.KUBERNETES) {
+            // The cookie names the replica, not a hash of its address (see upstream/sticky.conf). Not
+            // on Kubernetes: there one line stands for every pod of a Service, which would all share
+            // one route; the address hash tells the pods apart.
             params.append(" route=").append(replica.name());
         }
         return fragment("upstream/server.conf", Map.of(

@@ -108,6 +108,23 @@ class NginxConfigTest {
     }
 
     @Test
+    void ip_hash_places_networks_by_name_except_on_kubernetes() {
+        // The compose rehearsal found nginx's ip_hash (by position) moving clients of replicas that
+        // never went down when another was re-added at the end of the list; on Kubernetes one name
+        // stands for every pod, so a ring keyed by name would give no affinity and ip_hash stays.
+        assertThat(compose(Algorithm.IP_HASH)).contains("    hash $hits_client_network consistent;").doesNotContain("    ip_hash;");
+        assertThat(local(Algorithm.IP_HASH)).contains("    hash $hits_client_network consistent;");
+        assertThat(kubernetes(Algorithm.IP_HASH)).contains("    ip_hash;\n").doesNotContain(" consistent;");
+    }
+
+    @Test
+    void a_sticky_cookie_names_the_replica_except_on_kubernetes() {
+        // route= survives a replica's new address (compose); on Kubernetes every pod of a line would share it.
+        assertThat(compose(Algorithm.STICKY)).contains("server hits-1:8080 resolve route=hits-1 ");
+        assertThat(kubernetes(Algorithm.STICKY)).doesNotContain("route=");
+    }
+
+    @Test
     void the_kubernetes_target_is_refused_for_an_nginx_without_resolve() {
         assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.KUBERNETES,
                 Topology.kubernetes(Algorithm.ROUND_ROBIN), NginxVersion.DEBIAN_12))
