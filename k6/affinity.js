@@ -13,6 +13,7 @@
  *
  *   ./stack up --algorithm hash     && k6 run -e ALGORITHM=hash k6/affinity.js
  *   ./stack up --algorithm ip_hash  && k6 run -e ALGORITHM=ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)" k6/affinity.js
+ *   ./stack up --algorithm sticky   && k6 run -e ALGORITHM=sticky k6/affinity.js   (nginx >= 1.29.6: tools/modern-nginx fetch)
  *   env: BASE_URL (http://localhost:8080), ALGORITHM (hash), INSTANCES (hits-1,hits-2,hits-3),
  *        VUS (40 clients), REQUESTS (10 per client)
  */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # k6/smoke.sh: a short run of every k6 script against a throwaway ./stack, thresholds enforced (CI runs
 # it; so can you). Each must pass, and distribution.js must fail, naming hits-2, once hits-2 is stopped:
-# a check that cannot fail proves nothing. Needs k6 on PATH (or K6=/path/to/k6). About 1.5 minutes.
+# a check that cannot fail proves nothing. Needs k6 on PATH (or K6=/path/to/k6), and for sticky an
+# nginx >= 1.29.6 (tools/modern-nginx fetch; .ci/run fetches it). About 2 minutes.
 # PORT (28080) picks the stack's ports as for ./stack up --port; its state goes to a temporary folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,14 @@ step "ip_hash: affinity by source address (40 clients, each from its own 127.0.N
 ./stack up --port "$port" --algorithm ip_hash
 fresh_reports affinity
 "$k6" run -q -e ALGORITHM=ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)" k6/affinity.js
+check_reports affinity
+./stack down
+
+# On the modern nginx ./stack finds (NGINX_BIN, else the one tools/modern-nginx fetch cached; .ci/run fetches it).
+step "sticky: affinity by the route cookie nginx sets (k6 keeps each client's cookies)"
+./stack up --port "$port" --algorithm sticky
+fresh_reports affinity
+"$k6" run -q -e ALGORITHM=sticky k6/affinity.js
 check_reports affinity
 echo
 echo "k6 smoke: every script passed, and a starved replica failed the distribution run."

@@ -10,6 +10,7 @@ import dev.hitslb.lb.Topology;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;
+import io.restassured.filter.cookie.CookieFilter;
 import io.restassured.specification.RequestSpecification;
 import java.net.InetAddress;
 import java.time.Duration;
@@ -107,6 +108,24 @@ class DistributionIT {
                 .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
         System.out.print(Load.table("ip_hash: clients (distinct /24s) per replica", clientsPerReplica));
         assertThat(clientsPerReplica.keySet()).as("every replica serves some clients").containsExactlyElementsOf(REPLICAS);
+    }
+
+    @Test
+    void sticky_keeps_each_cookie_client_on_one_replica() {
+        // nginx >= 1.29.6 (tools/modern-nginx fetch): on an older one the renderer refuses sticky, naming the command.
+        LbStack.use(Algorithm.STICKY);
+        Map<String, String> replicaOfClient = new TreeMap<>();
+        for (int c = 1; c <= 30; c++) {
+            // A client of its own: a cookie jar that keeps what nginx sets, as a browser does.
+            RequestSpecification client = new RequestSpecBuilder().addRequestSpecification(page).addFilter(new CookieFilter()).build();
+            Map<String, Long> seen = distribution(6, i -> client);
+            assertThat(seen).as("client %d, with its cookie", c).hasSize(1);
+            replicaOfClient.put("client-" + c, seen.keySet().iterator().next());
+        }
+        Map<String, Long> clientsPerReplica = replicaOfClient.values().stream()
+                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        System.out.print(Load.table("sticky: cookie clients per replica", clientsPerReplica));
+        assertThat(clientsPerReplica.keySet()).as("new clients are balanced, then stay").containsExactlyElementsOf(REPLICAS);
     }
 
     @Test
