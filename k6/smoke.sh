@@ -45,25 +45,25 @@ if [ "$status" -ne 99 ] || ! echo "$output" | grep -q 'hits-2 .*FAIL: starved'; 
 fi
 ./stack down
 
+# affinity.js under ALGORITHM ($1) on a stack running it; the rest are k6 options.
+affinity() {
+    local algorithm=$1
+    shift
+    ./stack up --port "$port" --algorithm "$algorithm"
+    fresh_reports affinity
+    "$k6" run -q -e ALGORITHM="$algorithm" "$@" k6/affinity.js
+    check_reports affinity
+    ./stack down
+}
+
 step "hash: affinity by X-Client-Id"
-./stack up --port "$port" --algorithm hash
-fresh_reports affinity
-"$k6" run -q -e ALGORITHM=hash k6/affinity.js
-check_reports affinity
-./stack down
+affinity hash
 
 step "ip_hash: affinity by source address (40 clients, each from its own 127.0.N.1)"
-./stack up --port "$port" --algorithm ip_hash
-fresh_reports affinity
-"$k6" run -q -e ALGORITHM=ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)" k6/affinity.js
-check_reports affinity
-./stack down
+affinity ip_hash --local-ips "$(seq -s, -f '127.0.%g.1' 1 40)"
 
 # On the modern nginx ./stack finds (NGINX_BIN, else the one tools/modern-nginx fetch cached; .ci/run fetches it).
 step "sticky: affinity by the route cookie nginx sets (k6 keeps each client's cookies)"
-./stack up --port "$port" --algorithm sticky
-fresh_reports affinity
-"$k6" run -q -e ALGORITHM=sticky k6/affinity.js
-check_reports affinity
+affinity sticky
 echo
 echo "k6 smoke: every script passed, and a starved replica failed the distribution run."
