@@ -36,6 +36,11 @@ class DistributionIT {
     }
 
     /** Sends {@code n} page loads one after another, each through {@code spec}; counts who answered. */
+    /** How many clients (or keys) each replica serves, from the replica of each, in name order. */
+    private static Map<String, Long> perReplica(Map<String, String> replicaOf) {
+        return replicaOf.values().stream().collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+    }
+
     private static Map<String, Long> distribution(int n, Function<Integer, RequestSpecification> spec) {
         Map<String, Long> counts = new TreeMap<>();
         for (int i = 0; i < n; i++) {
@@ -104,8 +109,7 @@ class DistributionIT {
             assertThat(seen).as("client %s", source.getHostAddress()).hasSize(1);
             replicaOfClient.put(source.getHostAddress(), seen.keySet().iterator().next());
         }
-        Map<String, Long> clientsPerReplica = replicaOfClient.values().stream()
-                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        Map<String, Long> clientsPerReplica = perReplica(replicaOfClient);
         System.out.print(Load.table("ip_hash: clients (distinct /24s) per replica", clientsPerReplica));
         assertThat(clientsPerReplica.keySet()).as("every replica serves some clients").containsExactlyElementsOf(REPLICAS);
     }
@@ -122,8 +126,7 @@ class DistributionIT {
             assertThat(seen).as("client %d, with its cookie", c).hasSize(1);
             replicaOfClient.put("client-" + c, seen.keySet().iterator().next());
         }
-        Map<String, Long> clientsPerReplica = replicaOfClient.values().stream()
-                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        Map<String, Long> clientsPerReplica = perReplica(replicaOfClient);
         System.out.print(Load.table("sticky: cookie clients per replica", clientsPerReplica));
         assertThat(clientsPerReplica.keySet()).as("new clients are balanced, then stay").containsExactlyElementsOf(REPLICAS);
     }
@@ -133,8 +136,7 @@ class DistributionIT {
         LbStack.use(Algorithm.HASH);
         Map<String, String> before = replicaOfKeys(300);
         assertThat(replicaOfKeys(300)).as("same key, same replica").isEqualTo(before);
-        Map<String, Long> keysPerReplica = before.values().stream()
-                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        Map<String, Long> keysPerReplica = perReplica(before);
         System.out.print(Load.table("hash: 300 keys per replica", keysPerReplica));
         assertThat(keysPerReplica.keySet()).containsExactlyElementsOf(REPLICAS);
 
