@@ -35,12 +35,12 @@ class DistributionIT {
         page = new RequestSpecBuilder().setBaseUri(LbStack.baseUrl()).addHeader("Accept", "application/json").build();
     }
 
-    /** Sends {@code n} page loads one after another, each through {@code spec}; counts who answered. */
     /** How many clients (or keys) each replica serves, from the replica of each, in name order. */
     private static Map<String, Long> perReplica(Map<String, String> replicaOf) {
         return replicaOf.values().stream().collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
     }
 
+    /** Sends {@code n} page loads one after another, each through {@code spec}; counts who answered. */
     private static Map<String, Long> distribution(int n, Function<Integer, RequestSpecification> spec) {
         Map<String, Long> counts = new TreeMap<>();
         for (int i = 0; i < n; i++) {
