@@ -49,43 +49,22 @@ class ComposeRehearsalIT {
     private static final Duration SERVE_AGAIN_TIMEOUT = Duration.ofSeconds(25);
     private static final long SUITE_START = System.nanoTime();
 
-    private static Path dir;
-    private static Path repo;
-    private static ServiceSpec spec;
+    private static RehearsalHost host;
     private static NetnsRig rig;
-    private static PostgresServer postgres;
-    private static RedisServer redis;
     private static Dnsmasq dns;
     private static ReplicaContainers replicas;
     private static String nginxAddress;
     private static int nextAddress = 100;
-    private ComposeNginx nginx;
+    private RehearsalNginx nginx;
 
     @BeforeAll
     static void compose_up() throws Exception {
-        if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
-            fail("ComposeRehearsalIT needs root: it builds network namespaces, a bridge and a DNS server on 127.0.0.11. "
-                    + "Run it as root (CI does): sudo ./mvnw -B verify -pl lb-tests -am -Dtest=none -DfailIfNoTests=false "
-                    + "-Dit.test=ComposeRehearsalIT");
-        }
-        System.out.println("compose rehearsal on " + ComposeNginx.requireModern() + " (" + Binaries.require("nginx") + ")");
-        Path jar = Path.of(System.getProperty("hits.jar"));
-        repo = Path.of(System.getProperty("hits.root")).toRealPath();
-        spec = ServiceSpec.of(jar);
-        // Not under ThrowawayDirs (java.io.tmpdir): runs in other PID namespaces that share /tmp (parallel
-        // CI jobs) take a folder whose JVM they cannot see for a dead run's and delete it.
-        dir = Files.createTempDirectory(Path.of("/var/tmp"), "hits-lb-rehearsal-");
-        rig = NetnsRig.create();
-        AlsoListen bridge = new AlsoListen(rig.hostAddress(), rig.network());
-        postgres = PostgresServer.start(dir.resolve("postgres"), Ports.free(), spec.database(), true, Optional.of(bridge));
-        redis = RedisServer.start(dir.resolve("redis"), Ports.free(), true, Optional.of(bridge));
+        host = RehearsalHost.start("ComposeRehearsalIT");
+        rig = host.rig;
         nginxAddress = rig.address(2);
         rig.add("nginx", nginxAddress);
-        dns = Dnsmasq.start(rig, "nginx", dir.resolve("dns"), Map.of());
-        replicas = new ReplicaContainers(rig, dns, jar, dir, Map.of(
-                "DB_URL", "jdbc:postgresql://" + rig.hostAddress() + ":" + postgres.port() + "/" + spec.database(),
-                "DB_USER", spec.database(), "DB_PASSWORD", spec.database(),
-                "REDIS_URL", "redis://" + rig.hostAddress() + ":" + redis.port()));
+        dns = Dnsmasq.start(rig, "nginx", host.dir.resolve("dns"), Map.of(), Duration.ofSeconds(600));   // Docker's TTL
+        replicas = host.replicas(dns, ReplicaContainers.Naming.COMPOSE);
         List<String> all = names();
         for (int i = 0; i < all.size(); i++) {
             replicas.create(all.get(i), rig.address(11 + i));
@@ -99,20 +78,15 @@ class ComposeRehearsalIT {
     static void compose_down() {
         try {
             if (replicas != null) {
-                replicas.stopAll();
+                replicas.close();
             }
-            for (AutoCloseable c : new AutoCloseable[] {dns, redis, postgres}) {
-                if (c != null) {
-                    c.close();
-                }
+            if (dns != null) {
+                dns.close();
             }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
         } finally {
-            if (rig != null) {
-                rig.close();
+            if (host != null) {
+                host.close();
             }
-            deleteQuietly(dir);
             System.out.printf("%nComposeRehearsalIT: %.1f s in all%n", millisSince(SUITE_START) / 1000.0);
         }
     }
@@ -149,7 +123,7 @@ class ComposeRehearsalIT {
         if (replicas.running("hits-3")) {
             replicas.kill("hits-3");
         }
-        nginx = ComposeNginx.start(repo, algorithm, rig, "nginx", nginxAddress, dir.resolve("nginx-" + algorithm.id() + ".log"));
+        nginx = RehearsalNginx.compose(host.repo, algorithm, rig, "nginx", nginxAddress, host.dir.resolve("nginx-" + algorithm.id() + ".log"));
         long listening = System.nanoTime();
         List<Load.Answer> early = new java.util.ArrayList<>();
         for (Load.Answer a = clients.sendAsNew(0); !a.ok(); a = clients.sendAsNew(0)) {
@@ -373,37 +347,11 @@ class ComposeRehearsalIT {
 
     /** Milliseconds from {@code after} until the first 2xx from {@code instance} sent after it; fails after a timeout. */
     private static long awaitServed(Load load, String instance, long after) {
-        long deadline = System.nanoTime() + SERVE_AGAIN_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            Optional<Load.Answer> first = load.answers().stream()
-                    .filter(a -> a.ok() && a.instance().equals(instance) && a.sentNanos() >= after)
-                    .min(java.util.Comparator.comparingLong(Load.Answer::sentNanos));
-            if (first.isPresent()) {
-                return millis(after, first.get().sentNanos());
-            }
-            sleep(Duration.ofMillis(50));
-        }
-        List<Load.Answer> answers = load.stop();
-        throw new AssertionError(instance + " got no traffic within " + SERVE_AGAIN_TIMEOUT.toSeconds() + " s: "
-                + Load.summary(answers) + "\n" + Load.table("answers", Load.byInstance(answers)));
+        return load.awaitServed(instance, after, SERVE_AGAIN_TIMEOUT);
     }
 
     private static long dbTotal() {
-        String total = Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p",
-                Integer.toString(postgres.port()), "-U", spec.database(), "-d", spec.database(), "-Atc", spec.totalQuery()),
-                Map.of("PGPASSWORD", spec.database()), Duration.ofSeconds(10)).strip();
-        return Long.parseLong(total);
-    }
-
-    private static void deleteQuietly(Path folder) {
-        if (folder == null) {
-            return;
-        }
-        try (var files = Files.walk(folder)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (java.io.IOException e) {
-            System.out.println("could not delete " + folder + ": " + e);
-        }
+        return host.total();
     }
 
     private static void startAll(List<String> names) {

@@ -115,6 +115,26 @@ final class Load implements AutoCloseable {
         }
     }
 
+    /**
+     * Milliseconds from {@code after} (a {@link System#nanoTime()}) until the first 2xx from {@code instance}
+     * sent after it; stops the load and fails, with what was answered, when none came within {@code timeout}.
+     */
+    long awaitServed(String instance, long after, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.util.Optional<Answer> first = answers().stream()
+                    .filter(a -> a.ok() && a.instance().equals(instance) && a.sentNanos() >= after)
+                    .min(java.util.Comparator.comparingLong(Answer::sentNanos));
+            if (first.isPresent()) {
+                return (first.get().sentNanos() - after) / 1_000_000;
+            }
+            LbStack.sleep(Duration.ofMillis(50));
+        }
+        List<Answer> all = stop();
+        throw new AssertionError(instance + " got no traffic within " + timeout.toSeconds() + " s: "
+                + summary(all) + "\n" + table("answers", byInstance(all)));
+    }
+
     /** Everything answered so far. */
     List<Answer> answers() {
         return List.copyOf(answers);

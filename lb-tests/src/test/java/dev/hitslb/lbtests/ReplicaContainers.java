@@ -12,16 +12,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * The hits replicas as compose runs them: each in its own namespace of {@link NetnsRig}, the real jar on
- * port 8080 of its own address, its name in {@link Dnsmasq} while the container runs. {@link #kill} is
- * {@code docker compose kill} (SIGKILL; the address leaves the network and the name leaves DNS),
- * {@link #stop} is what nginx sees of {@code docker compose stop} (the address and the name gone; the
- * JVM is frozen rather than ended, so {@link #start} brings it back at once), {@link #start} is
- * {@code docker compose start}, and {@link #recreate} comes back at a new address.
+ * The hits replicas as compose or Kubernetes runs them: each in its own namespace of {@link NetnsRig},
+ * the real jar on port 8080 of its own address, published in {@link Dnsmasq} as its {@link Naming} says.
+ * {@link #kill} is {@code docker compose kill} or a crashed pod (SIGKILL; the address leaves the network
+ * and DNS), {@link #stop} is what nginx sees of {@code docker compose stop} (the address and the name
+ * gone; the JVM is frozen rather than ended, so {@link #start} brings it back at once), {@link #start} is
+ * {@code docker compose start} or a new pod, {@link #recreate} comes back at a new address, and
+ * {@link #leave} then {@link #terminate} is a pod scaled away (out of its Service's answer, then SIGTERM).
  */
-final class ReplicaContainers {
+final class ReplicaContainers implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final NetnsRig rig;
     private final Dnsmasq dns;
@@ -31,11 +33,27 @@ final class ReplicaContainers {
     private final Map<String, String> addresses = new ConcurrentHashMap<>();
     private final Map<String, LocalProcess> processes = new ConcurrentHashMap<>();
     private final Set<String> stopped = ConcurrentHashMap.newKeySet();
+    private final Naming naming;
+
+    /**
+     * Under which DNS name a replica's address is published, and when. Compose names each container
+     * after its service while it runs, ready or not ({@link #COMPOSE}); Kubernetes answers a headless
+     * Service's name with the address of every ready pod ({@link #service}).
+     */
+    record Naming(Function<String, String> dnsName, boolean onceReady) {
+        static final Naming COMPOSE = new Naming(name -> name, false);
+
+        /** Each replica in the Service {@code serviceOf} names for it, once ready. */
+        static Naming service(Function<String, String> serviceOf) {
+            return new Naming(serviceOf, true);
+        }
+    }
 
     /** {@code env}: what every replica gets besides its port, bind address and instance id (database, Redis). */
-    ReplicaContainers(NetnsRig rig, Dnsmasq dns, Path jar, Path dir, Map<String, String> env) {
+    ReplicaContainers(NetnsRig rig, Dnsmasq dns, Naming naming, Path jar, Path dir, Map<String, String> env) {
         this.rig = rig;
         this.dns = dns;
+        this.naming = naming;
         this.jar = jar;
         this.dir = dir;
         this.env = env;
@@ -52,24 +70,35 @@ final class ReplicaContainers {
         return addresses.get(name);
     }
 
-    /** Starts the container: its address back on the network, its name in DNS, the jar; waits until it is ready. */
+    /**
+     * Starts the container: its address back on the network, the jar, and its name in DNS (compose: at
+     * once; Kubernetes: once ready, as a pod joins its Service's endpoints); waits until it is ready.
+     */
     void start(String name) {
         rig.readdress(name, addresses.get(name));
-        if (stopped.remove(name)) {
-            processes.get(name).signal("CONT");
-            dns.answer(name, addresses.get(name));
-            awaitReady(name, processes.get(name));
-            return;
+        if (!naming.onceReady()) {
+            dns.add(dnsName(name), addresses.get(name));
         }
-        dns.answer(name, addresses.get(name));
-        List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx160m", "-XX:+ExitOnOutOfMemoryError", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
-                "-jar", jar.toString());
-        Map<String, String> all = new java.util.HashMap<>(env);
-        all.putAll(Map.of("HTTP_PORT", "8080", "BIND_ADDRESS", "0.0.0.0", "INSTANCE_ID", name));
-        LocalProcess process = LocalProcess.start(name, rig.inside(name, java), all, dir.resolve(name).resolve(name + ".log"), true);
-        processes.put(name, process);
+        LocalProcess process = processes.get(name);
+        if (stopped.remove(name)) {
+            process.signal("CONT");
+        } else {
+            List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx160m", "-XX:+ExitOnOutOfMemoryError", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
+                    "-jar", jar.toString());
+            Map<String, String> all = new java.util.HashMap<>(env);
+            all.putAll(Map.of("HTTP_PORT", "8080", "BIND_ADDRESS", "0.0.0.0", "INSTANCE_ID", name));
+            process = LocalProcess.start(name, rig.inside(name, java), all, dir.resolve(name).resolve(name + ".log"), true);
+            processes.put(name, process);
+        }
         awaitReady(name, process);
+        if (naming.onceReady()) {
+            dns.add(dnsName(name), addresses.get(name));
+        }
+    }
+
+    private String dnsName(String name) {
+        return naming.dnsName().apply(name);
     }
 
     private void awaitReady(String name, LocalProcess process) {
@@ -91,7 +120,7 @@ final class ReplicaContainers {
     void stop(String name) {
         processes.get(name).signal("STOP");
         stopped.add(name);
-        dns.answer(name, null);
+        leave(name);
         rig.unplug(name);
     }
 
@@ -102,7 +131,23 @@ final class ReplicaContainers {
         if (process != null) {
             process.stop("KILL", Duration.ofSeconds(5));
         }
-        dns.answer(name, null);
+        leave(name);
+        rig.unplug(name);
+    }
+
+    /** Its address leaves its DNS name (a terminating pod leaves its Service's endpoints); it keeps running. */
+    void leave(String name) {
+        dns.remove(dnsName(name), addresses.get(name));
+    }
+
+    /**
+     * A pod ended after its preStop pause: SIGTERM, and the replica finishes what it has in flight
+     * (SHUTDOWN_TIMEOUT_MS) and exits; then its address leaves the network.
+     */
+    void terminate(String name) {
+        LocalProcess process = processes.remove(name);
+        leave(name);
+        process.stop(Duration.ofSeconds(15));
         rig.unplug(name);
     }
 
@@ -119,7 +164,8 @@ final class ReplicaContainers {
     }
 
     /** Stops every replica (SIGTERM). */
-    void stopAll() {
+    @Override
+    public void close() {
         processes.values().forEach(p -> p.stop(Duration.ofSeconds(5)));
         processes.clear();
         stopped.clear();
