@@ -1,6 +1,7 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.DatabaseUnavailableException;
+import dev.hitslb.platform.DatabaseOutcomes;
 import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Postgres;
 import java.sql.Connection;
@@ -46,17 +47,22 @@ final class HitCounter implements AutoCloseable {
     private final TotalView totalView;
     private final HitMetrics metrics;
     private final Duration timeout;
+    private final DatabaseOutcomes database;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /** The batch whose statement is on its way to the database; empty between batches. */
+    private volatile List<Pending> inFlight = List.of();
     private final Thread writer;
     private volatile boolean closed;
     /** Why the writer stopped before {@link #close}; null while it runs. */
     private volatile Throwable died;
 
-    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout) {
+    /** {@code database} hears of every batch the database answered, and why each time it did not. */
+    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, DatabaseOutcomes database) {
         this.repository = repository;
         this.totalView = totalView;
         this.metrics = metrics;
         this.timeout = timeout;
+        this.database = database;
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
     }
 
@@ -190,6 +196,7 @@ final class HitCounter implements AutoCloseable {
             connection = repository.connection();
         } catch (SQLException e) {
             // Nothing was sent: fail this batch and everything queued behind it, quickly.
+            database.failed(e.getMessage());
             queue.drainTo(batch);
             fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
             return;
@@ -203,16 +210,33 @@ final class HitCounter implements AutoCloseable {
             long earliest = batch.stream().mapToLong(p -> p.deadline).min().orElseThrow();
             long remainingMs = Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
             Postgres.limit(connection, Duration.ofMillis(remainingMs));
-            answer(batch, recordWithRetry(connection, batch));
+            inFlight = List.copyOf(batch);
+            HitRepository.BatchResult result = recordWithRetry(connection, batch);
+            database.answered();
+            answer(batch, result);
         } catch (SQLException e) {
             if (isConnectionLost(e)) {
                 // The statement was sent and no answer came: PostgreSQL may have committed it.
-                metrics.hitsInDoubt.inc(batch.size());
-                fail(batch, new DatabaseUnavailableException(IN_DOUBT, e));
+                database.failed(e.getMessage());
+                metrics.hitsInDoubt.inc(fail(batch, new DatabaseUnavailableException(IN_DOUBT, e)));
             } else {
                 fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
             }
+        } finally {
+            inFlight = List.of();
         }
+    }
+
+    /**
+     * The database went down (the watch found out): everything waiting fails now instead of at its
+     * deadline, so that nginx can move on at once. Queued page loads are not counted; those whose
+     * statement was already sent are in doubt (PostgreSQL may still commit it), and say so.
+     */
+    void failWaiting() {
+        List<Pending> queued = new ArrayList<>();
+        queue.drainTo(queued);
+        fail(queued, new DatabaseUnavailableException("the database is unavailable"));
+        metrics.hitsInDoubt.inc(fail(inFlight, new DatabaseUnavailableException(IN_DOUBT)));
     }
 
     /** SQLState class 08: the connection broke (timeout, reset); any other error means nothing committed. */
@@ -220,14 +244,20 @@ final class HitCounter implements AutoCloseable {
         return e.getSQLState() != null && e.getSQLState().startsWith("08");
     }
 
-    private void fail(List<Pending> batch, DatabaseUnavailableException failure) {
-        metrics.dbFailures.inc();
-        log.warn("hit writer: {} ({}); failing {} request(s)", failure.getMessage(), failure.getCause().getMessage(), batch.size());
+    /** Fails those of {@code batch} still waiting (claiming those not yet claimed) and returns how many. */
+    private int fail(List<Pending> batch, DatabaseUnavailableException failure) {
+        int failed = 0;
         for (Pending pending : batch) {
-            if (pending.claim() || pending.isClaimed()) {
-                pending.fail(failure);
+            if ((pending.claim() || pending.isClaimed()) && pending.fail(failure)) {
+                failed++;
             }
         }
+        if (failed > 0) {
+            metrics.dbFailures.inc();
+            log.warn("hit writer: {} ({}); failing {} request(s)", failure.getMessage(),
+                    failure.getCause() == null ? "the database watch found it down" : failure.getCause().getMessage(), failed);
+        }
+        return failed;
     }
 
     private HitRepository.BatchResult recordWithRetry(Connection connection, List<Pending> batch) throws SQLException {
@@ -317,8 +347,9 @@ final class HitCounter implements AutoCloseable {
             return state.compareAndSet(WAITING, ABANDONED);
         }
 
-        void fail(RuntimeException failure) {
-            result.completeExceptionally(failure);
+        /** False when it was answered or failed already. */
+        boolean fail(RuntimeException failure) {
+            return result.completeExceptionally(failure);
         }
     }
 }

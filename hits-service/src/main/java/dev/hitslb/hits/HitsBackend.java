@@ -2,6 +2,8 @@ package dev.hitslb.hits;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.hitslb.platform.AppConfig;
+import dev.hitslb.platform.DatabaseUnavailableException;
+import dev.hitslb.platform.DatabaseWatch;
 import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Metrics;
 import dev.hitslb.platform.Postgres;
@@ -25,6 +27,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
     private final AppConfig config;
     private final Metrics metrics = new Metrics();
     private final HitMetrics hitMetrics = new HitMetrics(metrics.registry());
+    private DatabaseWatch watch;
     private HikariDataSource dataSource;
     private HitRepository repository;
     private HitCache cache;
@@ -44,12 +47,14 @@ final class HitsBackend implements HitStore, AutoCloseable {
     void start() {
         Postgres.awaitStartup(config);
         Postgres.migrate(config);
+        watch = DatabaseWatch.start(config);
         dataSource = Postgres.pool("hits", config);
         repository = new HitRepository(dataSource);
         cache = new HitCache(config.redis(), config.redisTimeout(), hitMetrics);
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
-        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout());
+        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), watch);
+        watch.whenDown(counter::failWaiting);
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
         long refresh = config.cacheRefresh().toMillis();
         housekeeping.scheduleWithFixedDelay(totalView::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
@@ -58,8 +63,12 @@ final class HitsBackend implements HitStore, AutoCloseable {
         housekeeping.scheduleWithFixedDelay(() -> forgetOldRequestIds(retention), sweep, sweep, TimeUnit.SECONDS);
     }
 
+    /** Fails at once, without queueing, while the database is known to be down (see {@link DatabaseWatch}). */
     @Override
     public long count(String requestId) {
+        if (!watch.isUp()) {
+            throw new DatabaseUnavailableException("the database is unavailable");
+        }
         return counter.count(requestId);
     }
 
@@ -73,11 +82,11 @@ final class HitsBackend implements HitStore, AutoCloseable {
     }
 
     /**
-     * After {@link #start}: PostgreSQL and the hit writer are required (without either nothing is counted);
+     * After {@link #start}: PostgreSQL (as the watch last saw it) and the hit writer are required (without either nothing is counted);
      * Redis down only degrades (reads fall back to PostgreSQL).
      */
     List<HealthCheck> healthChecks() {
-        return List.of(Postgres.healthCheck(dataSource), counter.healthCheck(),
+        return List.of(watch.healthCheck(), counter.healthCheck(),
                 HealthCheck.optional("redis", cache::isUp));
     }
 
@@ -93,7 +102,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
     }
 
     /**
-     * Records what is queued, then closes the counter, the cache and the pool, in that order; skips what
+     * Records what is queued, then closes the counter, the cache, the pool and the watch, in that order; skips what
      * never started. Idempotent: a failed start-up closes it, and so may the stopped app.
      */
     @Override
@@ -113,6 +122,9 @@ final class HitsBackend implements HitStore, AutoCloseable {
         }
         if (dataSource != null) {
             dataSource.close();
+        }
+        if (watch != null) {
+            watch.close();
         }
     }
 }

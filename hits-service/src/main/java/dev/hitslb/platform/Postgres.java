@@ -18,8 +18,6 @@ import org.slf4j.LoggerFactory;
 
 /** PostgreSQL plumbing: the schema migration, the connection pool, and round trips bounded in time. */
 public final class Postgres {
-    /** A probe must answer quickly even when PostgreSQL hangs. */
-    private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
     /** pgjdbc applies a network timeout itself; the executor is never used. */
     private static final Executor DIRECT = Runnable::run;
     private static final Duration STARTUP_RETRY_EVERY = Duration.ofSeconds(1);
@@ -86,7 +84,8 @@ public final class Postgres {
     }
 
     /**
-     * Refuses to start a pool PostgreSQL cannot hold: DB_POOL_SIZE must fit in the connections left to
+     * Refuses to start a pool PostgreSQL cannot hold: DB_POOL_SIZE, plus the {@link DatabaseWatch}'s one
+     * connection, must fit in the connections left to
      * DB_USER now, i.e. max_connections less those reserved (for superusers, and for
      * pg_use_reserved_connections on PostgreSQL >= 16) less those in use, and within the role's own
      * CONNECTION LIMIT. Otherwise the pool would take the last connections and a restarted replica
@@ -125,17 +124,18 @@ public final class Postgres {
             free = roleLimit - roleInUse + 1;
             figures = "DB_USER='" + config.dbUser() + "' has CONNECTION LIMIT " + roleLimit + ", " + roleInUse + " in use";
         }
-        if (config.dbPoolSize() > free) {
+        if (config.dbPoolSize() + 1 > free) {
             throw new StartupException(StartupException.BAD_CONFIGURATION, "DB_POOL_SIZE=" + config.dbPoolSize()
-                    + " does not fit in PostgreSQL's connection budget: " + Math.max(free, 0) + " left (" + figures
+                    + " (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: " + Math.max(free, 0) + " left (" + figures
                     + ", this one included); lower DB_POOL_SIZE, run fewer replicas or raise max_connections"
                     + " (README, \"Connection budget\")");
         }
-        log.info("connection budget: DB_POOL_SIZE={} of the {} connections left ({}, this one included)", config.dbPoolSize(), free, figures);
+        log.info("connection budget: DB_POOL_SIZE={} + 1 (the database watch) of the {} connections left ({}, this one included)",
+                config.dbPoolSize(), free, figures);
     }
 
     /** One connection straight from the driver, its connect and log-in bounded by {@code timeoutSeconds}. */
-    private static Connection connect(AppConfig config, long timeoutSeconds) throws SQLException {
+    static Connection connect(AppConfig config, long timeoutSeconds) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", config.dbUser());
         properties.setProperty("password", config.dbPassword());
@@ -189,19 +189,5 @@ public final class Postgres {
             connection.close();
             throw e;
         }
-    }
-
-    /** Whether the database answers within {@code timeout}. */
-    static boolean isReachable(DataSource dataSource, Duration timeout) {
-        try (Connection connection = connection(dataSource, timeout)) {
-            return connection.isValid((int) Math.max(1, timeout.toSeconds()));
-        } catch (SQLException e) {
-            return false;
-        }
-    }
-
-    /** "postgres" on /health/ready: required, the instance cannot serve without it. */
-    public static HealthCheck healthCheck(DataSource dataSource) {
-        return HealthCheck.required("postgres", () -> isReachable(dataSource, PROBE_TIMEOUT));
     }
 }

@@ -180,4 +180,28 @@ class FailoverIT {
                 .as("after PostgreSQL is back (+ fail_timeout)").isNotEmpty().allSatisfy(a -> assertThat(a.ok()).isTrue());
         assertExactlyOnce(answers);
     }
+
+    /**
+     * PostgreSQL stopped, then hung: a page load through nginx gets its 503 within a second (the HTTP
+     * contract), though nginx takes it to every replica and the backup before it gives up. So each
+     * replica must already know the database is down, not find out by waiting for it in turn.
+     */
+    @Test
+    void with_postgres_stopped_or_hung_a_page_load_through_nginx_gets_its_503_within_a_second() {
+        firstAnswersWithin(Duration.ofSeconds(1), "stopped", () -> stack.stop("postgres"));
+        LbStack.restoreAll();
+        firstAnswersWithin(Duration.ofSeconds(1), "hung (SIGSTOP)", () -> stack.pause("postgres"));
+    }
+
+    private static void firstAnswersWithin(Duration limit, String how, Runnable breakIt) {
+        assertThat(Load.failed(Load.fixed(40, 4, i -> Load.page(LbStack.baseUrl(), i)))).as("before").isEmpty();
+        breakIt.run();
+        List<Answer> answers = Load.fixed(3, 1, i -> Load.page(LbStack.baseUrl(), i));
+        System.out.printf("PostgreSQL %s: the next page loads through nginx took %s ms: %s%n", how,
+                answers.stream().map(a -> Long.toString(a.micros() / 1000)).toList(), Load.summary(answers));
+        assertThat(answers).as("page loads right after PostgreSQL was %s", how).allSatisfy(a -> {
+            assertThat(a.status()).isEqualTo(503);
+            assertThat(a.micros()).as("microseconds").isLessThan(limit.toNanos() / 1000);
+        });
+    }
 }
