@@ -139,9 +139,13 @@ function padLeft(text, width) {
   return s.length >= width ? s : ' '.repeat(width - s.length) + s;
 }
 
-function escapeHtml(text) {
+export function escapeHtml(text) {
   return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** Where k6/timeline.js puts the run's timeline in the page: everything between these two lines. */
+export const TIMELINE_START = '<!-- timeline: k6/timeline.js replaces this part -->';
+export const TIMELINE_END = '<!-- /timeline -->';
 
 /** A self-contained HTML page with an SVG bar chart of the per-instance shares. */
 function chart(title, rows, total, passed, notes) {
@@ -169,6 +173,10 @@ function chart(title, rows, total, passed, notes) {
   ${bars}
 </svg>
 <ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>
+${TIMELINE_START}
+<p>No timeline: this run wrote no CSV. <code>k6/run.sh ${escapeHtml(title)}</code> (or <code>k6/failover.sh</code>) draws one
+here; see k6/README.md.</p>
+${TIMELINE_END}
 </body></html>
 `;
 }
