@@ -146,7 +146,12 @@ function timelineSvg({ loads, failures, first, last, step }, events) {
   const seconds = Math.max((last - first) / 1000, 0.1);
   // Steps of at least 0.1 s: a finer one holds a handful of page loads, and the lines turn to noise.
   const bucket = Math.max(step, niceStep(seconds, 60));
-  const buckets = Math.max(1, Math.ceil(seconds / bucket));
+  // The last step takes the remainder (half to one and a half steps): a sliver of a step would
+  // show the run's end as traffic dropping to nothing.
+  const buckets = Math.max(1, Math.round(seconds / bucket));
+  const from = (i) => i * bucket;
+  const to = (i) => (i === buckets - 1 ? seconds : (i + 1) * bucket);
+  const rate = (count, i) => count / (to(i) - from(i));
   const index = (at) => Math.min(buckets - 1, Math.floor((at - first) / 1000 / bucket));
   // Page loads with a status beside the name ("hits-2 (503)") are failures: drawn as those.
   const names = [...new Set([...expectedInstances(), ...loads.map((l) => l.instance)])]
@@ -168,12 +173,12 @@ function timelineSvg({ loads, failures, first, last, step }, events) {
   const top = 34;
   const plotHeight = 220;
   const bottom = top + plotHeight;
-  const xMax = buckets * bucket;
-  const peak = Math.max(1, ...Object.values(series).flat(), ...failed) / bucket;
+  const xMax = seconds;
+  const peak = Math.max(1, ...[...Object.values(series), failed].flatMap((counts) => counts.map(rate)));
   const yStep = niceStep(peak, 5);
   const yMax = Math.ceil(peak / yStep) * yStep;
   const x = (s) => left + ((width - left - right) * s) / xMax;
-  const y = (rate) => bottom - (plotHeight * rate) / yMax;
+  const y = (perSecond) => bottom - (plotHeight * perSecond) / yMax;
   const parts = [];
 
   const xStep = niceStep(xMax, 10);
@@ -192,14 +197,14 @@ function timelineSvg({ loads, failures, first, last, step }, events) {
 
   failed.forEach((count, i) => {
     if (count > 0) {
-      const h = Math.max(3, bottom - y(count / bucket));
-      parts.push(`<rect x="${fmt(x(i * bucket))}" y="${fmt(bottom - h)}" width="${fmt(Math.max(2, x(bucket) - x(0) - 1))}" `
+      const h = Math.max(3, bottom - y(rate(count, i)));
+      parts.push(`<rect x="${fmt(x(from(i)))}" y="${fmt(bottom - h)}" width="${fmt(Math.max(2, x(to(i)) - x(from(i)) - 1))}" `
         + `height="${fmt(h)}" fill="#dc2626"><title>${count} failed</title></rect>`
-        + `<text x="${fmt(x((i + 0.5) * bucket))}" y="${fmt(bottom - h - 3)}" font-size="10" text-anchor="middle" fill="#dc2626">${count}</text>`);
+        + `<text x="${fmt(x((from(i) + to(i)) / 2))}" y="${fmt(bottom - h - 3)}" font-size="10" text-anchor="middle" fill="#dc2626">${count}</text>`);
     }
   });
   names.forEach((n, k) => {
-    const points = series[n].map((count, i) => `${fmt(x((i + 0.5) * bucket))},${fmt(y(count / bucket))}`).join(' ');
+    const points = series[n].map((count, i) => `${fmt(x((from(i) + to(i)) / 2))},${fmt(y(rate(count, i)))}`).join(' ');
     parts.push(`<polyline points="${points}" fill="none" stroke="${COLOURS[k % COLOURS.length]}" stroke-width="1.5"/>`);
   });
   events.forEach((e, k) => {
