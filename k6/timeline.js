@@ -49,7 +49,19 @@ async function openOrExplain(path, explain) {
 }
 
 // Streamed (about 1 s for 120,000 rows); csv.parse would hold every row at once and take twice as long.
+// Bad input stops the script here, in the init context, with an error exit: k6 only logs what goes
+// wrong in handleSummary, and exits 0. So the header and the first sample are read here too.
 const samples = new csv.Parser(await openOrExplain(csvPath, `the run writes it: ${howTo}`), { delimiter: ',' });
+const col = Object.fromEntries(((await samples.next()).value || []).map((h, i) => [h, i]));
+for (const c of ['metric_name', 'timestamp', 'expected_response', 'status', 'extra_tags']) {
+  if (col[c] === undefined) {
+    throw new Error(`${csvPath} has no '${c}' column: not k6's CSV output? ${howTo}`);
+  }
+}
+const firstSample = await samples.next();
+if (firstSample.done) {
+  throw new Error(`${csvPath} holds no samples: did the run start? ${howTo}`);
+}
 let html;
 try {
   html = open(readable(htmlPath));
@@ -65,6 +77,7 @@ try {
 } catch (e) {
   // no driver, no events
 }
+const events = parseEvents(eventsText);
 
 export const options = { scenarios: { timeline: { executor: 'shared-iterations', vus: 1, iterations: 1 } } };
 
@@ -92,27 +105,16 @@ function parseEvents(text) {
 
 /** Reads every sample: page loads per instance and failed requests, each with its time in ms. */
 async function readSamples() {
-  const header = (await samples.next()).value || [];
-  const col = Object.fromEntries(header.map((h, i) => [h, i]));
-  for (const c of ['metric_name', 'timestamp', 'expected_response', 'status', 'extra_tags']) {
-    if (col[c] === undefined) {
-      throw new Error(`${csvPath} has no '${c}' column: not k6's CSV output? ${howTo}`);
-    }
-  }
   const loads = []; // {at, instance}
   const failures = []; // {at, status}
-  let step = 0.1; // the finest step worth drawing, in s; whole seconds when the CSV has no finer times
+  const stamp = firstSample.value[col.timestamp];
+  // The finest step worth drawing, in s; whole seconds when the CSV has no finer times.
+  const step = /^\d+$/.test(stamp) && Number(stamp) < 1e11 ? 1 : 0.1;
   let first = Infinity;
   let last = -Infinity;
-  for (;;) {
-    const { done, value: row } = await samples.next();
-    if (done) {
-      break;
-    }
+  for (let sample = firstSample; !sample.done; sample = await samples.next()) {
+    const row = sample.value;
     const at = millis(row[col.timestamp]);
-    if (first === Infinity && /^\d+$/.test(row[col.timestamp]) && Number(row[col.timestamp]) < 1e11) {
-      step = 1;
-    }
     first = Math.min(first, at);
     last = Math.max(last, at);
     if (row[col.metric_name] === 'lb_hits') {
@@ -121,9 +123,6 @@ async function readSamples() {
     } else if (row[col.metric_name] === 'http_reqs' && row[col.expected_response] === 'false') {
       failures.push({ at, status: row[col.status] || '0' });
     }
-  }
-  if (first === Infinity) {
-    throw new Error(`${csvPath} holds no samples: did the run start? ${howTo}`);
   }
   return { loads, failures, first, last, step };
 }
@@ -243,7 +242,6 @@ function timelineSvg({ loads, failures, first, last, step }, events) {
 /** Writes the timeline into the run's HTML report, and prints one line saying so. */
 export async function handleSummary() {
   const run = await readSamples();
-  const events = parseEvents(eventsText);
   const { svg, seconds, bucket, totals } = timelineSvg(run, events);
   const statuses = {};
   for (const f of run.failures) {
