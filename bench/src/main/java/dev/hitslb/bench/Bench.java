@@ -15,6 +15,10 @@ import dev.hitslb.stack.LocalStack;
 import dev.hitslb.stack.StackLayout;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +32,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -45,9 +50,10 @@ import java.util.stream.LongStream;
  * each with wrk at a fixed number of connections for a fixed time after a warm-up, and where the CPU
  * went during each ({@link CpuMeter}): once every core is busy, CPU per request decides throughput.
  * Then time to ready,
- * resident memory per replica under load, and exactly once: a fixed-count hey run through nginx whose
- * 2xx count must equal what PostgreSQL's total grew by. (wrk stops on a deadline and drops the
- * requests still in flight, so its own 2xx count cannot be held against the total.)
+ * resident memory per replica under load, exactly once: a fixed-count hey run through nginx whose
+ * 2xx count must equal what PostgreSQL's total grew by (wrk stops on a deadline and drops the
+ * requests still in flight, so its own 2xx count cannot be held against the total), and a burst of
+ * 500 clients that must get no non-2xx, its p99 and each replica's deepest queue reported.
  */
 final class Bench {
     static final double GOAL_RATIO = 0.35;
@@ -59,6 +65,11 @@ final class Bench {
     private static final Path WRK_REPORT = Path.of("bench", "wrk-report.lua");
     private static final Pattern WRK_LINE = Pattern.compile("^BENCH (.*)$", Pattern.MULTILINE);
     private static final Pattern HEY_STATUS = Pattern.compile("\\[(\\d{3})]\\s+(\\d+) responses");
+    private static final Pattern HEY_P99 = Pattern.compile("99%+ in ([0-9.]+) secs");
+    private static final Pattern WAITING = Pattern.compile("(?m)^hits_waiting ([0-9.eE+]+)");
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final int BURST_CLIENTS = 500;
+    static final Duration BURST = Duration.ofSeconds(20);
 
     record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests) {
     }
@@ -124,7 +135,10 @@ final class Bench {
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
         Load balanced;
-        try (RssSampler ignored = new RssSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> stack.pid(n).orElseThrow())), rss)) {
+        try (HighestSampler ignored = new HighestSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> {
+            long pid = stack.pid(n).orElseThrow();
+            return () -> rssMiB(pid);
+        })), rss)) {
             balanced = wrk("(c) 3 replicas behind nginx, round_robin", layout.url(), meter);
         }
         Load floor = wrk("(d) as (c), GET /health/live: the same path, counting nothing", layout.url() + "health/live", meter);
@@ -135,7 +149,13 @@ final class Bench {
         long after = stack.total();
         long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
 
-        List<Check> checks = checks(ceiling, balanced, rss, ready, statuses, ok, after - before);
+        Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)));
+
+        List<Check> checks = new java.util.ArrayList<>(checks(ceiling, balanced, rss, ready, statuses, ok, after - before));
+        long refused = burst.statuses().entrySet().stream().filter(e -> e.getKey() / 100 != 2).mapToLong(Map.Entry::getValue).sum();
+        checks.add(new Check("burst: " + BURST_CLIENTS + " clients for " + BURST.toSeconds() + " s through nginx", "0 non-2xx",
+                String.format(Locale.ROOT, "%s; p99 %s; most page loads waiting per replica: %s", burst.statuses(), ms(burst.p99Ms()),
+                        new java.util.TreeMap<>(burst.mostWaiting())), refused == 0 && !burst.statuses().isEmpty()));
         String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
                 100 * balanced.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
         String report = report(stack, List.of(ceiling, direct, balanced, floor), summary, checks);
@@ -274,14 +294,44 @@ final class Bench {
         return options.checkRequests() / options.connections() * options.connections();
     }
 
-    private Map<Integer, Long> hey(String url, int requests) {
-        String output = capture(List.of(Binaries.require("hey").toString(), "-n", Integer.toString(requests),
-                "-c", Integer.toString(options.connections()), "-H", "Accept: application/json", url));
+    /** What a burst did: hey's statuses and p99, and the most page loads each replica held at once (its queue). */
+    record Burst(Map<Integer, Long> statuses, double p99Ms, Map<String, Long> mostWaiting) {
+    }
+
+    /**
+     * BURST_CLIENTS clients as fast as they can for BURST through nginx, each replica's hits_waiting
+     * sampled meanwhile. Beyond nginx's in-flight limit (1024) the excess would be shed at once with a
+     * JSON 503; below it nothing may fail: neither a full accept queue nor nginx's failure detector.
+     */
+    private Burst burst(String url, Map<String, Integer> replicaPorts) {
+        step("Burst: hey -z " + BURST.toSeconds() + "s -c " + BURST_CLIENTS + " through nginx, each replica's queue sampled");
+        Map<String, Long> most = new ConcurrentHashMap<>();
+        String output;
+        try (HighestSampler ignored = new HighestSampler(replicaPorts.entrySet().stream().collect(Collectors.toMap(
+                Map.Entry::getKey, e -> () -> waiting(e.getValue()))), most)) {
+            output = capture(List.of(Binaries.require("hey").toString(), "-z", BURST.toSeconds() + "s",
+                    "-c", Integer.toString(BURST_CLIENTS), "-H", "Accept: application/json", url));
+        }
+        Map<Integer, Long> statuses = statuses(output);
+        Matcher p99 = HEY_P99.matcher(output);
+        double p99Ms = p99.find() ? Double.parseDouble(p99.group(1)) * 1000 : Double.NaN;
+        progress("statuses " + statuses + ", p99 " + ms(p99Ms) + ", most waiting " + new java.util.TreeMap<>(most));
+        return new Burst(statuses, p99Ms, most);
+    }
+
+    private static Map<Integer, Long> statuses(String heyOutput) {
         Map<Integer, Long> statuses = new java.util.TreeMap<>();
-        Matcher m = HEY_STATUS.matcher(output);
+        Matcher m = HEY_STATUS.matcher(heyOutput);
         while (m.find()) {
             statuses.put(Integer.parseInt(m.group(1)), Long.parseLong(m.group(2)));
         }
+        return statuses;
+    }
+
+    private Map<Integer, Long> hey(String url, int requests) {
+        String output = capture(List.of(Binaries.require("hey").toString(), "-n", Integer.toString(requests),
+                "-c", Integer.toString(options.connections()), "-H", "Accept: application/json", url));
+        Map<Integer, Long> statuses = statuses(output);
         progress("statuses " + statuses);
         return statuses;
     }
@@ -325,13 +375,14 @@ final class Bench {
     }
 
     /** The highest resident memory (VmRSS) of each replica, sampled every 250 ms while it runs. */
-    private static final class RssSampler implements AutoCloseable {
+    /** Keeps, per name, the highest value its probe gave, asked every 250 ms until closed. */
+    private static final class HighestSampler implements AutoCloseable {
         private final Thread thread;
 
-        RssSampler(Map<String, Long> pids, Map<String, Long> highestMiB) {
-            thread = Thread.ofPlatform().daemon().name("rss-sampler").start(() -> {
+        HighestSampler(Map<String, Supplier<Optional<Long>>> probes, Map<String, Long> highest) {
+            thread = Thread.ofPlatform().daemon().name("sampler").start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
-                    pids.forEach((name, pid) -> rssMiB(pid).ifPresent(mib -> highestMiB.merge(name, mib, Math::max)));
+                    probes.forEach((name, probe) -> probe.get().ifPresent(value -> highest.merge(name, value, Math::max)));
                     try {
                         Thread.sleep(250);
                     } catch (InterruptedException e) {
@@ -339,11 +390,6 @@ final class Bench {
                     }
                 }
             });
-        }
-
-        private static Optional<Long> rssMiB(long pid) {
-            return read(Path.of("/proc", Long.toString(pid), "status")).lines().filter(l -> l.startsWith("VmRSS:"))
-                    .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst();
         }
 
         @Override
@@ -354,6 +400,26 @@ final class Bench {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    private static Optional<Long> rssMiB(long pid) {
+        return read(Path.of("/proc", Long.toString(pid), "status")).lines().filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst();
+    }
+
+    /** The replica's hits_waiting (its queue) from its /metrics; empty when it does not answer. */
+    private static Optional<Long> waiting(int port) {
+        try {
+            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            Matcher m = WAITING.matcher(metrics);
+            return m.find() ? Optional.of((long) Double.parseDouble(m.group(1))) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
     }
 }

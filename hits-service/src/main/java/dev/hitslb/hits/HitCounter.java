@@ -63,6 +63,7 @@ final class HitCounter implements AutoCloseable {
         this.metrics = metrics;
         this.timeout = timeout;
         this.database = database;
+        metrics.waiting(() -> queue.size() + inFlight.size());
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
     }
 

@@ -1,8 +1,10 @@
 package dev.hitslb.hits;
 
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.IntSupplier;
 
 /** The counting feature's metrics, on the instance's registry (served at /metrics). */
 final class HitMetrics {
@@ -12,8 +14,10 @@ final class HitMetrics {
     final Counter dbFailures;
     final Counter hitsInDoubt;
     final Counter cacheFailures;
+    private final PrometheusRegistry registry;
 
     HitMetrics(PrometheusRegistry registry) {
+        this.registry = registry;
         hitsCounted = Counter.builder().name("hits_counted_total")
                 .help("Page loads counted").register(registry);
         hitsReplayed = Counter.builder().name("hits_replayed_total")
@@ -28,5 +32,12 @@ final class HitMetrics {
                 .register(registry);
         cacheFailures = Counter.builder().name("hits_cache_failures_total")
                 .help("Redis operations that failed (the request still succeeded)").register(registry);
+    }
+
+    /** hits_waiting: the page loads this instance holds right now, queued or in the statement on its way (its queue). */
+    void waiting(IntSupplier waiting) {
+        GaugeWithCallback.builder().name("hits_waiting")
+                .help("Page loads waiting for their batch to commit: queued, or in the statement on its way")
+                .callback(callback -> callback.call(waiting.getAsInt())).register(registry);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.ThrowawayDirs;
+import dev.hitslb.servers.Wait;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,10 +18,17 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,10 +55,16 @@ class NginxProxyIT {
 
     /** A throwaway nginx, round robin, over replicas hits-1..hits-N on these ports and hits-backup. */
     private static NginxServer nginxInFrontOf(List<Integer> replicaPorts, int backupPort) throws IOException {
+        return nginxInFrontOf(replicaPorts, backupPort, UnaryOperator.identity());
+    }
+
+    /** As {@link #nginxInFrontOf(List, int)}, its main config changed by {@code change} first. */
+    private static NginxServer nginxInFrontOf(List<Integer> replicaPorts, int backupPort, UnaryOperator<String> change)
+            throws IOException {
         int port = Ports.free();
         Topology topology = Topology.local("hits", replicaPorts, Optional.of(backupPort));
         Path prefix = ThrowawayDirs.create("nginx");
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, topology, port));
+        Files.writeString(prefix.resolve("nginx.conf"), change.apply(NginxConfig.main(RenderTarget.LOCAL, topology, port)));
         Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL,
                 topology, NginxVersion.parse(NginxServer.version())));
         return NginxServer.start(prefix, port, true);
@@ -86,7 +100,13 @@ class NginxProxyIT {
     private record FakeReplica(HttpServer server, String name, List<String> requestIds, List<String> paths)
             implements AutoCloseable {
         static FakeReplica start(String name, int status) throws IOException {
+            return start(name, status, new CountDownLatch(0));
+        }
+
+        /** As {@link #start(String, int)}, each request held (its path noted) until {@code release} opens. */
+        static FakeReplica start(String name, int status, CountDownLatch release) throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
             FakeReplica fake = new FakeReplica(server, name, Collections.synchronizedList(new ArrayList<>()),
                     Collections.synchronizedList(new ArrayList<>()));
             server.createContext("/", exchange -> {
@@ -98,6 +118,11 @@ class NginxProxyIT {
                 }
                 fake.paths.add(exchange.getRequestURI().getPath());
                 fake.requestIds.add(exchange.getRequestHeaders().getFirst("X-Request-Id"));
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 byte[] body = fake.body(status).getBytes(StandardCharsets.UTF_8);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.getResponseHeaders().set("X-Instance-Id", name);
@@ -213,6 +238,43 @@ class NginxProxyIT {
                         id -> assertThat(id).isIn("hits-2", "hits-3"));
             }
             assertThat(hits1.requestIds()).as("hits-1 was tried first").isNotEmpty();
+        }
+    }
+
+    @Test
+    void beyond_its_in_flight_limit_nginx_refuses_at_once_and_keeps_the_replica_in_rotation() throws Exception {
+        // The committed limit (1024) lowered to 4 in this copy: four requests held by the replica fill it.
+        String limit = "limit_conn in_flight 1024;";
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200, release);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(), config -> {
+                 assertThat(config).contains(limit);
+                 return config.replace(limit, "limit_conn in_flight 4;");
+             })) {
+            List<CompletableFuture<HttpResponse<String>>> held = IntStream.range(0, 4).mapToObj(i -> HTTP.sendAsync(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build(),
+                    HttpResponse.BodyHandlers.ofString())).toList();
+            Wait.until("4 requests held at hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 4);
+
+            long start = System.nanoTime();
+            HttpResponse<String> refused = get(lb, "/");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(refused.headers().firstValue("X-Instance-Id")).hasValue("nginx");
+            assertThat(refused.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+            assertThat(refused.body()).isEqualTo("{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
+            assertThat(millis).as("ms until refused").isLessThan(1_000);
+            assertThat(hits1.paths()).as("what reached hits-1").hasSize(4);
+
+            release.countDown();
+            for (CompletableFuture<HttpResponse<String>> answer : held) {
+                assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
+            // Shedding is not a failure of the replica: it stays in rotation (no "no replica is available").
+            HttpResponse<String> after = get(lb, "/");
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(after.headers().firstValue("X-Instance-Id")).hasValue("hits-1");
         }
     }
 
