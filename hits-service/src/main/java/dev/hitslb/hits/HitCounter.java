@@ -1,7 +1,6 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.DatabaseUnavailableException;
-import dev.hitslb.platform.DatabaseOutcomes;
 import dev.hitslb.platform.HealthCheck;
 import dev.hitslb.platform.Postgres;
 import java.sql.Connection;
@@ -47,7 +46,7 @@ final class HitCounter implements AutoCloseable {
     private final TotalView totalView;
     private final HitMetrics metrics;
     private final Duration timeout;
-    private final DatabaseOutcomes database;
+    private final Runnable databaseAnswered;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     /** The batch whose statement is on its way to the database; empty between batches. */
     private volatile List<Pending> inFlight = List.of();
@@ -56,13 +55,13 @@ final class HitCounter implements AutoCloseable {
     /** Why the writer stopped before {@link #close}; null while it runs. */
     private volatile Throwable died;
 
-    /** {@code database} hears of every batch the database answered, and why each time it did not. */
-    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, DatabaseOutcomes database) {
+    /** {@code databaseAnswered} runs each time the database answered a batch (see DatabaseWatch#answered). */
+    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, Runnable databaseAnswered) {
         this.repository = repository;
         this.totalView = totalView;
         this.metrics = metrics;
         this.timeout = timeout;
-        this.database = database;
+        this.databaseAnswered = databaseAnswered;
         metrics.waiting(() -> queue.size() + inFlight.size());
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
     }
@@ -197,7 +196,6 @@ final class HitCounter implements AutoCloseable {
             connection = repository.connection();
         } catch (SQLException e) {
             // Nothing was sent: fail this batch and everything queued behind it, quickly.
-            database.failed(e.getMessage());
             queue.drainTo(batch);
             fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
             return;
@@ -213,12 +211,11 @@ final class HitCounter implements AutoCloseable {
             Postgres.limit(connection, Duration.ofMillis(remainingMs));
             inFlight = List.copyOf(batch);
             HitRepository.BatchResult result = recordWithRetry(connection, batch);
-            database.answered();
+            databaseAnswered.run();
             answer(batch, result);
         } catch (SQLException e) {
             if (isConnectionLost(e)) {
                 // The statement was sent and no answer came: PostgreSQL may have committed it.
-                database.failed(e.getMessage());
                 metrics.hitsInDoubt.inc(fail(batch, new DatabaseUnavailableException(IN_DOUBT, e)));
             } else {
                 fail(batch, new DatabaseUnavailableException("the database is unavailable", e));

@@ -53,7 +53,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
         cache = new HitCache(config.redis(), config.redisTimeout(), hitMetrics);
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
-        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), watch);
+        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), watch::answered);
         watch.whenDown(counter::failWaiting);
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
         long refresh = config.cacheRefresh().toMillis();

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hitslb.platform.AppConfig;
 import dev.hitslb.platform.DatabaseUnavailableException;
-import dev.hitslb.platform.DatabaseOutcomes;
 import dev.hitslb.platform.Metrics;
 import io.javalin.Javalin;
 import io.javalin.testtools.JavalinTest;
@@ -20,16 +19,6 @@ import org.junit.jupiter.api.Test;
 
 /** The writer thread's death, without PostgreSQL: a pool that throws an Error kills it. */
 class HitCounterTest {
-    private static final DatabaseOutcomes IGNORED = new DatabaseOutcomes() {
-        @Override
-        public void answered() {
-        }
-
-        @Override
-        public void failed(String why) {
-        }
-    };
-
     private static final Duration TIMEOUT = Duration.ofSeconds(5);
 
     @Test
@@ -41,7 +30,7 @@ class HitCounterTest {
                     throw new StackOverflowError("simulated");
                 });
         Metrics metrics = new Metrics();
-        HitCounter counter = new HitCounter(new HitRepository(dying), null, new HitMetrics(metrics.registry()), TIMEOUT, IGNORED);
+        HitCounter counter = new HitCounter(new HitRepository(dying), null, new HitMetrics(metrics.registry()), TIMEOUT, () -> { });
         try {
             assertFailsWellWithinTheTimeout(() -> counter.count("first"));
             assertFailsWellWithinTheTimeout(() -> counter.count("second"));

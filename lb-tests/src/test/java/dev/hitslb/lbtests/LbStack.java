@@ -80,7 +80,10 @@ final class LbStack {
             }
         }
         if (changed) {
-            sleep(Duration.ofMillis(5_500)); // fail_timeout: nginx tries a failed replica again after 5 s
+            // fail_timeout: nginx tries a failed replica again after 5 s, counted on its clock of whole
+            // seconds (now - checked <= 5 still counts as failed), so up to 6 s after the failure. A
+            // CI run that waited 5.5 s found every replica still out: "no replica is available".
+            sleep(Duration.ofMillis(6_500));
         }
     }
 
