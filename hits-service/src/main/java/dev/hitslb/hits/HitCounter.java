@@ -48,8 +48,8 @@ final class HitCounter implements AutoCloseable {
     private final Duration timeout;
     private final Runnable databaseAnswered;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    /** The batch whose statement is on its way to the database; empty between batches. */
-    private volatile List<Pending> inFlight = List.of();
+    /** The batch the writer has taken from the queue: waiting for a connection, or its statement on its way. */
+    private volatile List<Pending> taken = List.of();
     private final Thread writer;
     private volatile boolean closed;
     /** Why the writer stopped before {@link #close}; null while it runs. */
@@ -62,7 +62,7 @@ final class HitCounter implements AutoCloseable {
         this.metrics = metrics;
         this.timeout = timeout;
         this.databaseAnswered = databaseAnswered;
-        metrics.waiting(() -> queue.size() + inFlight.size());
+        metrics.waiting(() -> queue.size() + taken.size());
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
     }
 
@@ -191,6 +191,15 @@ final class HitCounter implements AutoCloseable {
     }
 
     private void writeBatch(List<Pending> batch) {
+        taken = List.copyOf(batch);
+        try {
+            writeTaken(batch);
+        } finally {
+            taken = List.of();
+        }
+    }
+
+    private void writeTaken(List<Pending> batch) {
         Connection connection;
         try {
             connection = repository.connection();
@@ -209,7 +218,6 @@ final class HitCounter implements AutoCloseable {
             long earliest = batch.stream().mapToLong(p -> p.deadline).min().orElseThrow();
             long remainingMs = Math.max(50, TimeUnit.NANOSECONDS.toMillis(earliest - System.nanoTime()));
             Postgres.limit(connection, Duration.ofMillis(remainingMs));
-            inFlight = List.copyOf(batch);
             HitRepository.BatchResult result = recordWithRetry(connection, batch);
             databaseAnswered.run();
             answer(batch, result);
@@ -220,8 +228,6 @@ final class HitCounter implements AutoCloseable {
             } else {
                 fail(batch, new DatabaseUnavailableException("the database is unavailable", e));
             }
-        } finally {
-            inFlight = List.of();
         }
     }
 
@@ -231,10 +237,16 @@ final class HitCounter implements AutoCloseable {
      * statement was already sent are in doubt (PostgreSQL may still commit it), and say so.
      */
     void failWaiting() {
-        List<Pending> queued = new ArrayList<>();
-        queue.drainTo(queued);
-        fail(queued, new DatabaseUnavailableException("the database is unavailable"));
-        metrics.hitsInDoubt.inc(fail(inFlight, new DatabaseUnavailableException(IN_DOUBT)));
+        // Not sent: those still queued, and those the writer took but has not claimed (it is waiting
+        // for a connection); claimed here, the writer leaves them out. Claimed by the writer: sent.
+        List<Pending> notSent = new ArrayList<>();
+        queue.drainTo(notSent);
+        List<Pending> sent = new ArrayList<>();
+        for (Pending pending : taken) {
+            (pending.claim() ? notSent : sent).add(pending);
+        }
+        fail(notSent, new DatabaseUnavailableException("the database is unavailable"));
+        metrics.hitsInDoubt.inc(fail(sent, new DatabaseUnavailableException(IN_DOUBT)));
     }
 
     /** SQLState class 08: the connection broke (timeout, reset); any other error means nothing committed. */
