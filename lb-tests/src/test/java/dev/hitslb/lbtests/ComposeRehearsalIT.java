@@ -69,7 +69,7 @@ class ComposeRehearsalIT {
         for (int i = 0; i < all.size(); i++) {
             replicas.create(all.get(i), rig.address(11 + i));
         }
-        startAll(allBut3());
+        replicas.startAll(allBut3());
         System.out.printf("compose up: bridge %s, nginx at %s, replicas %s, in %d ms%n", rig.network(), nginxAddress,
                 all.stream().map(n -> n + "=" + replicas.address(n)).toList(), millisSince(SUITE_START));
     }
@@ -96,7 +96,7 @@ class ComposeRehearsalIT {
         if (nginx != null) {
             nginx.close();
         }
-        startAll(allBut3().stream().filter(n -> !replicas.running(n)).toList());
+        replicas.startAll(allBut3().stream().filter(n -> !replicas.running(n)).toList());
     }
 
     @ParameterizedTest
@@ -352,11 +352,6 @@ class ComposeRehearsalIT {
 
     private static long dbTotal() {
         return host.total();
-    }
-
-    private static void startAll(List<String> names) {
-        CompletableFuture.allOf(names.stream().map(n -> CompletableFuture.runAsync(() -> replicas.start(n)))
-                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** Every container but hits-3, which each algorithm's first scenario starts after nginx. */

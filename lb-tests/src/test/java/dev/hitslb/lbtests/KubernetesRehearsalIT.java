@@ -89,7 +89,7 @@ class KubernetesRehearsalIT {
                     pods.create(PODS.get(i), rig.address(11 + i));
                 }
                 pods.create(BACKUP_POD, rig.address(30));
-                startAll(pods, List.of(PODS.get(0), PODS.get(1), PODS.get(2), BACKUP_POD));
+                pods.startAll(List.of(PODS.get(0), PODS.get(1), PODS.get(2), BACKUP_POD));
                 try (RehearsalNginx nginx = RehearsalNginx.kubernetes(host.repo, ALGORITHM, rig, "nginx", nginxAddress,
                         host.dir.resolve("nginx.log"))) {
                     System.out.printf("kubectl apply: bridge %s, nginx at %s:8080, 3 pods and the backup ready in %d ms%n",
@@ -178,11 +178,6 @@ class KubernetesRehearsalIT {
         }
         System.out.printf("nginx served its first page load %d ms after port 8080 opened (%d answers before)%n",
                 millis(started, System.nanoTime()), early.size());
-    }
-
-    private static void startAll(ReplicaContainers pods, List<String> names) {
-        CompletableFuture.allOf(names.stream().map(n -> CompletableFuture.runAsync(() -> pods.start(n)))
-                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** The answers to requests sent in [{@code from}, {@code to}). */

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -133,6 +134,12 @@ final class ReplicaContainers implements AutoCloseable {
         }
         leave(name);
         rig.unplug(name);
+    }
+
+    /** Starts {@code names} side by side, as compose or a Deployment does, and returns once every one is ready. */
+    void startAll(List<String> names) {
+        CompletableFuture.allOf(names.stream().map(n -> CompletableFuture.runAsync(() -> start(n)))
+                .toArray(CompletableFuture[]::new)).join();
     }
 
     /** Its address leaves its DNS name (a terminating pod leaves its Service's endpoints); it keeps running. */
