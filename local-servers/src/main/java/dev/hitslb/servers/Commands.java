@@ -22,29 +22,39 @@ public final class Commands {
         return run(command, env, Duration.ofSeconds(60));
     }
 
-    /** The command's combined output; throws with that output on a non-zero exit or after {@code timeout}. */
+    /** The command's combined output; throws with that output on a non-zero exit or after {@code timeout} (the command is then killed). */
     public static String run(List<String> command, Map<String, String> env, Duration timeout) {
+        Path output = null;
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            // To a file, not a pipe: reading a pipe to its end would wait for the command however long it takes.
+            output = Files.createTempFile("hits-lb-command", ".out");
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
             builder.environment().putAll(env);
             Process process = builder.start();
             process.getOutputStream().close();
-            byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", command));
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s: " + String.join(" ", command));
             }
-            String output = new String(out, StandardCharsets.UTF_8);
+            String text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
                 throw new IllegalStateException("'" + String.join(" ", command) + "' exited with "
-                        + process.exitValue() + ":\n" + output);
+                        + process.exitValue() + ":\n" + text);
             }
-            return output;
+            return text;
         } catch (IOException e) {
             throw new IllegalStateException("could not run " + String.join(" ", command), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted: " + String.join(" ", command), e);
+        } finally {
+            if (output != null) {
+                try {
+                    Files.deleteIfExists(output);
+                } catch (IOException ignored) {
+                    // a temporary file left behind
+                }
+            }
         }
     }
 
