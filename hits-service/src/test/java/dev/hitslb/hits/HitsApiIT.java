@@ -99,6 +99,22 @@ class HitsApiIT {
     }
 
     @Test
+    void a_request_id_is_remembered_by_the_key_the_migration_computes_for_ids_it_converted() throws Exception {
+        String id = "remembered-" + total;
+        assertThat(app.get("/", "Accept", JSON, "X-Request-Id", id).statusCode()).isEqualTo(200);
+        // V2__request_keys.sql turned every remembered id into this key: a retry after the upgrade is still recognised.
+        try (var c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+             var s = c.prepareStatement("SELECT count(*) FROM hit_request WHERE request_key"
+                     + " = encode(substring(sha256(convert_to(?, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid")) {
+            s.setString(1, id);
+            try (var rs = s.executeQuery()) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void a_malformed_request_id_is_a_400_and_not_counted() {
         HttpResponse<String> response = app.get("/", "Accept", JSON, "X-Request-Id", "x".repeat(201));
         assertThat(response.statusCode()).isEqualTo(400);
