@@ -57,15 +57,28 @@ public final class LocalStack {
     private final StackLayout layout;
     private final boolean throwaway;
     private final PrintStream out;
+    private final Map<String, String> replicaEnvironment;
+    private final boolean aotCache;
 
     /**
-     * @param throwaway whether the processes die with this JVM (tests); ./stack's outlive it
+     * @param throwaway whether the processes die with this JVM (tests, without an {@link #aotOptions AOT cache});
+     *                  ./stack's outlive it
      * @param out       where progress goes
      */
     public LocalStack(StackLayout layout, boolean throwaway, PrintStream out) {
+        this(layout, throwaway, out, Map.of(), !throwaway);
+    }
+
+    /**
+     * @param replicaEnvironment variables every replica gets besides the stack's own (the bench's soak shortens a retention)
+     * @param aotCache           whether the replicas record and use the JDK's ahead-of-time cache ({@link #aotOptions})
+     */
+    public LocalStack(StackLayout layout, boolean throwaway, PrintStream out, Map<String, String> replicaEnvironment, boolean aotCache) {
         this.layout = layout;
         this.throwaway = throwaway;
         this.out = out;
+        this.replicaEnvironment = Map.copyOf(replicaEnvironment);
+        this.aotCache = aotCache;
     }
 
     public StackLayout layout() {
@@ -296,17 +309,51 @@ public final class LocalStack {
         // G1, as in the image: for one core the JVM would pick Serial, which holds more memory under load
         // at the same throughput (README, Performance).
         command.add("-XX:+UseG1GC");
+        command.addAll(aotOptions(name));
         command.addAll(List.of("-jar", runningJar().toString()));
         // The replica also inherits this environment, so e.g. DB_POOL_SIZE=8 ./stack up reaches every replica.
-        Map<String, String> env = Map.of(
+        Map<String, String> env = new java.util.HashMap<>(replicaEnvironment);
+        env.putAll(Map.of(
                 "HTTP_PORT", Integer.toString(layout.port(name)),
                 "BIND_ADDRESS", "127.0.0.1", // reachable through nginx, not around it
                 "INSTANCE_ID", name,
                 "DB_URL", layout.jdbcUrl(),
                 "DB_USER", layout.service().database(), // PostgresServer's local-development owner and password
                 "DB_PASSWORD", layout.service().database(),
-                "REDIS_URL", layout.redisUrl());
+                "REDIS_URL", layout.redisUrl()));
         return LocalProcess.start(name, command, env, log(name), throwaway);
+    }
+
+    /**
+     * The JDK's ahead-of-time cache, one for all replicas (README, Performance): the classes a replica loads and
+     * links and, from JDK 25, the method profiles of its run, so that a new replica is ready sooner and compiles
+     * its hot code at once instead of after profiling it again. While the cache is missing or older than the jar,
+     * the first replica records it, and the JVM writes it when that replica stops (a few seconds, once); the
+     * others use it once it is there. JDK 25+: -XX:AOTCache; JDK 21-24: a CDS archive, classes only.
+     */
+    private List<String> aotOptions(String name) {
+        if (!aotCache) {
+            return List.of();
+        }
+        boolean profiles = Runtime.version().feature() >= 25;
+        Path cache = layout.home().resolve(runningJar().getFileName() + "." + Runtime.version().version().stream()
+                .map(String::valueOf).collect(java.util.stream.Collectors.joining(".")) + (profiles ? ".aot" : ".jsa"));
+        boolean recorder = name.equals(layout.replicaNames().getFirst());
+        if (isNewer(cache, runningJar())) {
+            return List.of(profiles ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
+        }
+        if (!recorder) {
+            return List.of();
+        }
+        return profiles ? List.of("-XX:AOTCacheOutput=" + cache) : List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + cache);
+    }
+
+    private static boolean isNewer(Path file, Path than) {
+        try {
+            return Files.exists(file) && Files.getLastModifiedTime(file).compareTo(Files.getLastModifiedTime(than)) > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /**
@@ -328,7 +375,9 @@ public final class LocalStack {
 
     private void copyJar() {
         try {
-            Files.copy(layout.jar(), runningJar(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            // With its time: an unchanged jar keeps the AOT cache recorded for it (aotOptions).
+            Files.copy(layout.jar(), runningJar(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy " + layout.jar() + " to " + runningJar(), e);
         }
