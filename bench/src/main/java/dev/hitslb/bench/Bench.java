@@ -25,12 +25,14 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -43,24 +45,30 @@ import java.util.stream.LongStream;
  * <ol type="a">
  *   <li>the proxy ceiling: the same nginx binary and config proxying to an upstream that only returns 200,</li>
  *   <li>one replica, directly,</li>
- *   <li>three replicas behind nginx, round_robin, with durable PostgreSQL commits,</li>
+ *   <li>three replicas behind nginx, round_robin, with durable PostgreSQL commits, measured {@code repeats} times in a row,</li>
  *   <li>the same three replicas behind nginx answering GET /health/live, which counts nothing: the
  *       most that (c) could reach with this request path if counting cost nothing,</li>
  * </ol>
  * each with wrk at a fixed number of connections for a fixed time after a warm-up, and where the CPU
  * went during each ({@link CpuMeter}): once every core is busy, CPU per request decides throughput.
- * Then time to ready,
+ * Before them, the cold start: (c)'s load in the first 10 s after the replicas became ready. Then time
+ * to ready, alone and while the other two serve (c)'s load,
  * resident memory per replica under load, exactly once: a fixed-count hey run through nginx whose
  * 2xx count must equal what PostgreSQL's total grew by (wrk stops on a deadline and drops the
  * requests still in flight, so its own 2xx count cannot be held against the total), and a burst of
  * 500 clients that must get no non-2xx, its p99 and each replica's deepest queue reported.
+ * {@code --soak} runs {@link Soak} instead.
  */
 final class Bench {
-    static final double GOAL_RATIO = 0.35;
-    static final double AIM_RATIO = 0.50;
+    static final double GOAL_COUNTING = 0.60;
+    static final double AIM_COUNTING = 0.75;
+    static final double GOAL_WARMUP = 0.80;
+    static final Duration COLD_WINDOW = Duration.ofSeconds(10);
     static final double GOAL_P99_MS = 15;
+    static final int GOAL_RUNS = 5;
     static final long GOAL_RSS_MIB = 256;
-    static final Duration GOAL_READY = Duration.ofSeconds(2);
+    static final Duration GOAL_READY = Duration.ofSeconds(1);
+    static final Duration GOAL_READY_UNDER_LOAD = Duration.ofSeconds(3);
     private static final int CEILING_OFFSET = 30;
     private static final Path WRK_REPORT = Path.of("bench", "wrk-report.lua");
     private static final Pattern WRK_LINE = Pattern.compile("^BENCH (.*)$", Pattern.MULTILINE);
@@ -71,7 +79,9 @@ final class Bench {
     static final int BURST_CLIENTS = 500;
     static final Duration BURST = Duration.ofSeconds(20);
 
-    record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests) {
+    /** {@code soak}: zero for the standard run. */
+    record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests,
+                   int repeats, Duration soak) {
     }
 
     /** One wrk run. */
@@ -103,11 +113,12 @@ final class Bench {
         // processes end with this JVM.
         Path home = ThrowawayDirs.create("bench");
         StackLayout layout = StackLayout.standard(home, Algorithm.ROUND_ROBIN, 3, options.port(), options.jar());
-        LocalStack stack = new LocalStack(layout, true, out);
+        Soak soak = options.soak().isZero() ? null : new Soak(this, options);
+        LocalStack stack = new LocalStack(layout, true, out, soak == null ? Map.of() : soak.replicaEnvironment(), true);
         step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in " + home);
         stack.up();
         try {
-            return measure(stack, layout);
+            return soak == null ? measure(stack, layout) : soak.run(stack, layout);
         } finally {
             step("Stopping the stack");
             stack.down();
@@ -116,12 +127,21 @@ final class Bench {
 
     private int measure(LocalStack stack, StackLayout layout) throws IOException {
         List<String> replicas = layout.topology().replicas().stream().map(Replica::name).toList();
+        // The stack's first replica records the JDK's AOT cache (LocalStack): what it runs now is its training.
+        step("Training: " + options.warmup().toSeconds() + " s of (c)'s load, recorded by " + replicas.getFirst()
+                + " for the AOT cache the replicas start with from now on");
+        capture(wrkCommand(layout.url(), options.warmup()));
+
         step("Time to ready: each replica stopped and started again, one at a time");
         Map<String, Duration> ready = new LinkedHashMap<>();
         for (String name : replicas) {
             stack.stop(name);
             ready.put(name, stack.start(name));
         }
+        // Every replica is now a JVM that has served nothing: what a user gets right after ./stack up, a rolling
+        // restart or a scale-out.
+        Load cold = measure("cold start: as (c), the first " + COLD_WINDOW.toSeconds() + " s after the replicas became ready",
+                layout.url(), COLD_WINDOW, meter(stack, replicas));
 
         Load ceiling;
         int ceilingPort = options.port() + CEILING_OFFSET;
@@ -131,34 +151,66 @@ final class Bench {
         }
         CpuMeter meter = meter(stack, replicas);
         String first = replicas.getFirst();
-        Load direct = wrk("(b) one replica (" + first + "), directly", "http://127.0.0.1:" + layout.port(first) + "/", meter);
+        Load direct = wrk("(b) one replica: " + first + ", directly", "http://127.0.0.1:" + layout.port(first) + "/", meter);
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
-        Load balanced;
+        List<Load> balanced = new ArrayList<>();
         try (HighestSampler ignored = new HighestSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> {
             long pid = stack.pid(n).orElseThrow();
             return () -> rssMiB(pid);
         })), rss)) {
-            balanced = wrk("(c) 3 replicas behind nginx, round_robin", layout.url(), meter);
+            String label = ": 3 replicas behind nginx, round_robin";
+            balanced.add(wrk("(c) run 1" + label, layout.url(), meter));
+            for (int run = 2; run <= options.repeats(); run++) {
+                balanced.add(measure("(c) run " + run + label, layout.url(), options.duration(), meter));
+            }
         }
-        Load floor = wrk("(d) as (c), GET /health/live: the same path, counting nothing", layout.url() + "health/live", meter);
+        Load typical = median(balanced);
+        Load floor = wrk("(d) /health/live: as (c), the same path, counting nothing", layout.url() + "health/live", meter);
 
-        step("Exactly once: hey -n " + checkRequests() + " -c " + options.connections() + " through nginx");
-        long before = stack.total();
-        Map<Integer, Long> statuses = hey(layout.url(), checkRequests());
-        long after = stack.total();
-        long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
-
+        Check exactlyOnce = exactlyOnce(stack, layout.url());
         Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)));
+        // Last: the restarted replica is a cold JVM for whatever comes after.
+        Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast());
 
-        List<Check> checks = new java.util.ArrayList<>(checks(ceiling, balanced, rss, ready, statuses, ok, after - before));
+        double counting = typical.requestsPerSecond() / floor.requestsPerSecond();
+        double warmup = cold.requestsPerSecond() / typical.requestsPerSecond();
+        List<Check> checks = new ArrayList<>();
+        checks.add(new Check("counting cost: (c) / (d)" + (balanced.size() > 1 ? ", (c) the median run" : ""),
+                String.format(Locale.ROOT, "≥ %.2f (aim %.2f)", GOAL_COUNTING, AIM_COUNTING),
+                String.format(Locale.ROOT, "%.2f (%,.0f / %,.0f req/s)", counting, typical.requestsPerSecond(), floor.requestsPerSecond()),
+                counting >= GOAL_COUNTING));
+        checks.add(new Check("warm-up: the first " + COLD_WINDOW.toSeconds() + " s after a cold start / (c)",
+                String.format(Locale.ROOT, "≥ %.0f %%", GOAL_WARMUP * 100),
+                String.format(Locale.ROOT, "%.0f %% (%,.0f / %,.0f req/s), %d errors", warmup * 100, cold.requestsPerSecond(),
+                        typical.requestsPerSecond(), cold.errors()),
+                warmup >= GOAL_WARMUP && cold.errors() == 0));
+        checks.add(new Check("p99 of (c), every run", "< " + (int) GOAL_P99_MS + " ms in each of " + GOAL_RUNS + " runs",
+                balanced.stream().map(l -> ms(l.p99Ms())).collect(Collectors.joining(", "))
+                        + (balanced.size() < GOAL_RUNS ? " (--repeat " + balanced.size() + ": too few)" : ""),
+                balanced.size() >= GOAL_RUNS && balanced.stream().allMatch(l -> l.p99Ms() < GOAL_P99_MS)));
+        long errors = balanced.stream().mapToLong(Load::errors).sum();
+        checks.add(new Check("errors in (c)", "0", Long.toString(errors), errors == 0));
+        checks.addAll(checks(rss, ready));
+        checks.add(exactlyOnce);
         long refused = burst.statuses().entrySet().stream().filter(e -> e.getKey() / 100 != 2).mapToLong(Map.Entry::getValue).sum();
         checks.add(new Check("burst: " + BURST_CLIENTS + " clients for " + BURST.toSeconds() + " s through nginx", "0 non-2xx",
                 String.format(Locale.ROOT, "%s; p99 %s; most page loads waiting per replica: %s", burst.statuses(), ms(burst.p99Ms()),
                         new java.util.TreeMap<>(burst.mostWaiting())), refused == 0 && !burst.statuses().isEmpty()));
+        checks.add(restart);
         String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
-                100 * balanced.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
-        String report = report(stack, List.of(ceiling, direct, balanced, floor), summary, checks);
+                100 * typical.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
+        List<Load> loads = new ArrayList<>(List.of(cold, ceiling, direct));
+        loads.addAll(balanced);
+        loads.add(floor);
+        String how = String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL"
+                        + " (the cold start: %d s, no warm-up; (c): %d runs in a row after one warm-up).", options.connections(),
+                options.duration().toSeconds(), options.warmup().toSeconds(), COLD_WINDOW.toSeconds(), options.repeats());
+        return finish(report(stack, loads, how, summary, checks), checks);
+    }
+
+    /** Prints the report, writes it to the results file, and says whether every check passed (0) or not (1). */
+    int finish(String report, List<Check> checks) throws IOException {
         out.println();
         out.println(report);
         Files.createDirectories(options.results().toAbsolutePath().getParent());
@@ -167,30 +219,60 @@ final class Bench {
         return checks.stream().allMatch(Check::passed) ? 0 : 1;
     }
 
-    private List<Check> checks(Load ceiling, Load balanced, Map<String, Long> rss, Map<String, Duration> ready,
-                               Map<Integer, Long> statuses, long ok, long counted) {
-        double ratio = balanced.requestsPerSecond() / ceiling.requestsPerSecond();
+    /** The run with the median throughput. */
+    static Load median(List<Load> loads) {
+        List<Load> sorted = loads.stream().sorted(java.util.Comparator.comparingDouble(Load::requestsPerSecond)).toList();
+        return sorted.get(sorted.size() / 2);
+    }
+
+    /**
+     * {@code name} stopped and started again while wrk keeps (c)'s load on nginx: the others serve it, and the
+     * new JVM starts on whatever CPU they leave. Its time to ready must be within the goal, the load must still
+     * run when it is ready, and nginx must not fail a request meanwhile (it retries a refused one elsewhere).
+     */
+    private Check restartUnderLoad(LocalStack stack, String url, String name) {
+        Duration load = Duration.ofSeconds(30);
+        step("Time to ready under load: " + name + " restarted while wrk keeps (c)'s load on nginx (" + load.toSeconds() + " s)");
+        CompletableFuture<String> wrk = CompletableFuture.supplyAsync(() -> capture(wrkCommand(url, load)));
+        sleep(Duration.ofSeconds(3));
+        stack.stop(name);
+        Duration ready = stack.start(name);
+        boolean loaded = !wrk.isDone();
+        Map<String, Long> v = wrkFigures(wrk.join());
+        progress(String.format(Locale.ROOT, "ready in %s%s; meanwhile %,d requests, %d errors", seconds(ready),
+                loaded ? "" : " (after the load ended)", v.get("requests"), errors(v)));
+        return new Check("time to ready, " + name + " restarted while the others serve (c)'s load",
+                "≤ " + GOAL_READY_UNDER_LOAD.toSeconds() + " s, no request failed",
+                seconds(ready) + ", " + errors(v) + " errors" + (loaded ? "" : ", the load had ended: not measured under load"),
+                loaded && errors(v) == 0 && ready.compareTo(GOAL_READY_UNDER_LOAD) <= 0);
+    }
+
+    private List<Check> checks(Map<String, Long> rss, Map<String, Duration> ready) {
         long maxRss = rss.values().stream().mapToLong(Long::longValue).max().orElse(0);
         Duration slowest = ready.values().stream().max(Duration::compareTo).orElseThrow();
-        long sent = checkRequests();
         return List.of(
-                new Check("(c) / (a)", String.format(Locale.ROOT, "≥ %.0f %% (aim %.0f %%)", GOAL_RATIO * 100, AIM_RATIO * 100),
-                        String.format(Locale.ROOT, "%.1f %%", ratio * 100), ratio >= GOAL_RATIO),
-                new Check("p99 of (c)", "< " + (int) GOAL_P99_MS + " ms", ms(balanced.p99Ms()), balanced.p99Ms() < GOAL_P99_MS),
-                new Check("errors in (c)", "0", Long.toString(balanced.errors()), balanced.errors() == 0),
                 new Check("resident memory per replica under load", "≤ " + GOAL_RSS_MIB + " MiB",
                         rss.entrySet().stream().sorted(Map.Entry.comparingByKey())
                                 .map(e -> e.getKey() + " " + e.getValue() + " MiB").collect(Collectors.joining(", ")),
                         !rss.isEmpty() && maxRss <= GOAL_RSS_MIB),
-                new Check("time to ready (start to /health/ready)", "≤ " + GOAL_READY.toSeconds() + " s",
+                new Check("time to ready (start to /health/ready), alone", "≤ " + GOAL_READY.toSeconds() + " s",
                         ready.entrySet().stream().map(e -> e.getKey() + " " + seconds(e.getValue()))
-                                .collect(Collectors.joining(", ")), slowest.compareTo(GOAL_READY) <= 0),
-                new Check("exactly once: PostgreSQL total grew by the 2xx count", "equal, every request 2xx",
-                        "hey " + sent + " requests: " + statuses + "; total +" + counted,
-                        counted == ok && ok == sent));
+                                .collect(Collectors.joining(", ")), slowest.compareTo(GOAL_READY) <= 0));
     }
 
-    private String report(LocalStack stack, List<Load> loads, String summary, List<Check> checks) {
+    /** Exactly once: hey -n through nginx; every request must get a 2xx, and PostgreSQL's total grow by exactly that many. */
+    Check exactlyOnce(LocalStack stack, String url) {
+        int sent = checkRequests();
+        step("Exactly once: hey -n " + sent + " -c " + options.connections() + " through nginx");
+        long before = stack.total();
+        Map<Integer, Long> statuses = hey(url, sent);
+        long counted = stack.total() - before;
+        long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
+        return new Check("exactly once: PostgreSQL total grew by the 2xx count", "equal, every request 2xx",
+                "hey " + sent + " requests: " + statuses + "; total +" + counted, counted == ok && ok == sent);
+    }
+
+    String report(LocalStack stack, List<Load> loads, String how, String summary, List<Check> checks) {
         StringBuilder md = new StringBuilder();
         md.append("## hits-lb bench, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append("\n\n");
@@ -199,8 +281,7 @@ final class Bench {
                 .append(" (fsync ").append(stack.psql("SHOW fsync"))
                 .append(", synchronous_commit ").append(stack.psql("SHOW synchronous_commit"))
                 .append("), Java ").append(Runtime.version().feature()).append(".\n");
-        md.append(String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL.%n%n",
-                options.connections(), options.duration().toSeconds(), options.warmup().toSeconds()));
+        md.append(how).append("\n\n");
         md.append("| run | req/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n");
         for (Load load : loads) {
             md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %d |%n", load.label(), load.requestsPerSecond(),
@@ -213,7 +294,7 @@ final class Bench {
         md.append("| run | ").append(String.join(" | ", parts)).append(" |\n|---|")
                 .append("---:|".repeat(parts.size())).append("\n");
         for (Load load : loads) {
-            md.append("| ").append(load.label(), 0, 3).append(" | ")
+            md.append("| ").append(shortLabel(load.label())).append(" | ")
                     .append(parts.stream().map(p -> String.format(Locale.ROOT, "%.0f", load.cpuMicros().get(p)))
                             .collect(Collectors.joining(" | ")))
                     .append(" |\n");
@@ -249,7 +330,7 @@ final class Bench {
     }
 
     /** The stack's parts, by the processes they run as now; {@code extraNginx}: the ceiling's nginx. */
-    private static CpuMeter meter(LocalStack stack, List<String> replicas, long... extraNginx) {
+    static CpuMeter meter(LocalStack stack, List<String> replicas, long... extraNginx) {
         Map<String, List<Long>> parts = new LinkedHashMap<>();
         parts.put("replicas", replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
         parts.put("PostgreSQL", List.of(stack.pid("postgres").orElseThrow()));
@@ -258,14 +339,38 @@ final class Bench {
         return new CpuMeter(parts);
     }
 
-    private Load wrk(String label, String url, CpuMeter meter) {
+    /** wrk for the warm-up, then {@link #measure}. */
+    Load wrk(String label, String url, CpuMeter meter) {
         step(label + ": " + url);
         progress("warm-up " + options.warmup().toSeconds() + " s");
         capture(wrkCommand(url, options.warmup()));
-        progress("measuring " + options.duration().toSeconds() + " s");
+        return measure(label, url, options.duration(), meter, false);
+    }
+
+    /** One wrk run of {@code duration} and the CPU it cost. */
+    Load measure(String label, String url, Duration duration, CpuMeter meter) {
+        return measure(label, url, duration, meter, true);
+    }
+
+    private Load measure(String label, String url, Duration duration, CpuMeter meter, boolean announce) {
+        if (announce) {
+            step(label + ": " + url);
+        }
+        progress("measuring " + duration.toSeconds() + " s");
         CpuMeter.Snapshot before = meter.take();
-        String output = capture(wrkCommand(url, options.duration()));
+        String output = capture(wrkCommand(url, duration));
         CpuMeter.Snapshot after = meter.take();
+        Map<String, Long> v = wrkFigures(output);
+        Load load = new Load(label, v.get("requests") * 1e6 / v.get("duration_us"), v.get("p50_us") / 1000.0,
+                v.get("p99_us") / 1000.0, v.get("requests"), errors(v), CpuMeter.perRequest(before, after, v.get("requests")));
+        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors; CPU per request: %s", load.requestsPerSecond(),
+                ms(load.p50Ms()), ms(load.p99Ms()), load.errors(), load.cpuMicros().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.0f us", e.getKey(), e.getValue())).collect(Collectors.joining(", "))));
+        return load;
+    }
+
+    /** The figures wrk-report.lua prints on its BENCH line. */
+    private static Map<String, Long> wrkFigures(String output) {
         Matcher line = WRK_LINE.matcher(output);
         if (!line.find()) {
             throw new IllegalStateException("wrk printed no BENCH line (" + WRK_REPORT + "):\n" + output);
@@ -275,13 +380,11 @@ final class Bench {
             String[] kv = pair.split("=");
             v.put(kv[0], Long.parseLong(kv[1]));
         }
-        long errors = v.get("status_errors") + v.get("connect_errors") + v.get("read_errors") + v.get("write_errors") + v.get("timeouts");
-        Load load = new Load(label, v.get("requests") * 1e6 / v.get("duration_us"), v.get("p50_us") / 1000.0,
-                v.get("p99_us") / 1000.0, v.get("requests"), errors, CpuMeter.perRequest(before, after, v.get("requests")));
-        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors; CPU per request: %s", load.requestsPerSecond(),
-                ms(load.p50Ms()), ms(load.p99Ms()), errors, load.cpuMicros().entrySet().stream()
-                        .map(e -> String.format(Locale.ROOT, "%s %.0f us", e.getKey(), e.getValue())).collect(Collectors.joining(", "))));
-        return load;
+        return v;
+    }
+
+    private static long errors(Map<String, Long> wrk) {
+        return wrk.get("status_errors") + wrk.get("connect_errors") + wrk.get("read_errors") + wrk.get("write_errors") + wrk.get("timeouts");
     }
 
     private List<String> wrkCommand(String url, Duration duration) {
@@ -319,7 +422,7 @@ final class Bench {
         return new Burst(statuses, p99Ms, most);
     }
 
-    private static Map<Integer, Long> statuses(String heyOutput) {
+    static Map<Integer, Long> statuses(String heyOutput) {
         Map<Integer, Long> statuses = new java.util.TreeMap<>();
         Matcher m = HEY_STATUS.matcher(heyOutput);
         while (m.find()) {
@@ -328,7 +431,7 @@ final class Bench {
         return statuses;
     }
 
-    private Map<Integer, Long> hey(String url, int requests) {
+    Map<Integer, Long> hey(String url, int requests) {
         String output = capture(List.of(Binaries.require("hey").toString(), "-n", Integer.toString(requests),
                 "-c", Integer.toString(options.connections()), "-H", "Accept: application/json", url));
         Map<Integer, Long> statuses = statuses(output);
@@ -338,8 +441,18 @@ final class Bench {
 
 
     /** A load tool's output: it runs for its set time, so allow that and a margin. */
-    private String capture(List<String> command) {
-        return Commands.run(command, Map.of(), options.warmup().plus(options.duration()).plusSeconds(60));
+    String capture(List<String> command) {
+        return capture(command, options.warmup().plus(options.duration()).plusSeconds(60));
+    }
+
+    String capture(List<String> command, Duration timeout) {
+        return Commands.run(command, Map.of(), timeout);
+    }
+
+    /** A label up to its colon ("(c) run 2: 3 replicas ..." is "(c) run 2"): the CPU table's first column. */
+    static String shortLabel(String label) {
+        int colon = label.indexOf(':');
+        return colon < 0 ? label : label.substring(0, colon);
     }
 
     private static String machine() {
@@ -350,7 +463,7 @@ final class Bench {
         return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), " + Math.round(memKiB / 1024.0 / 1024.0) + " GiB";
     }
 
-    private static String read(Path file) {
+    static String read(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -358,7 +471,7 @@ final class Bench {
         }
     }
 
-    private static String ms(double ms) {
+    static String ms(double ms) {
         return String.format(Locale.ROOT, ms < 10 ? "%.2f ms" : "%.1f ms", ms);
     }
 
@@ -366,15 +479,14 @@ final class Bench {
         return String.format(Locale.ROOT, "%.2f s", d.toMillis() / 1000.0);
     }
 
-    private void step(String message) {
+    void step(String message) {
         out.println("==> " + message);
     }
 
-    private void progress(String message) {
+    void progress(String message) {
         out.println("    " + message);
     }
 
-    /** The highest resident memory (VmRSS) of each replica, sampled every 250 ms while it runs. */
     /** Keeps, per name, the highest value its probe gave, asked every 250 ms until closed. */
     private static final class HighestSampler implements AutoCloseable {
         private final Thread thread;
@@ -400,6 +512,15 @@ final class Bench {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -33,16 +33,26 @@ public final class BenchCommand implements Callable<Integer> {
             description = "requests of the exactly-once check. Default: ${DEFAULT-VALUE}")
     int checkRequests;
 
+    @Option(names = "--repeat", paramLabel = "N", defaultValue = "5",
+            description = "runs of (c) in a row, each --duration long; the p99 goal holds for every one. Default: ${DEFAULT-VALUE}")
+    int repeats;
+
+    @Option(names = "--soak", paramLabel = "MINUTES", defaultValue = "0",
+            description = {"Instead of the standard run: the steady state. (c) fresh, then half its rate for MINUTES (at least "
+                    + Soak.MIN_MINUTES + ") with REQUEST_ID_RETENTION_SECONDS at half of that, then (c) again (README, Performance)."})
+    int soak;
+
     public static void main(String[] args) {
         System.exit(Cli.commandLine(new BenchCommand()).execute(args));
     }
 
     @Override
     public Integer call() throws IOException {
-        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections) {
-            throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, and --check-requests >= --connections");
+        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections || repeats < 1 || soak < 0) {
+            throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, --check-requests >= --connections,"
+                    + " --repeat >= 1 and --soak >= 0");
         }
         return new Bench(new Bench.Options(Path.of("bench", "out", "results.md"), jar, port, connections,
-                Duration.ofSeconds(warmup), Duration.ofSeconds(duration), checkRequests), System.out).run();
+                Duration.ofSeconds(warmup), Duration.ofSeconds(duration), checkRequests, repeats, Duration.ofMinutes(soak)), System.out).run();
     }
 }
