@@ -140,8 +140,12 @@ final class Bench {
         }
         // Every replica is now a JVM that has served nothing: what a user gets right after ./stack up, a rolling
         // restart or a scale-out.
+        // What holds a cold start back: the JIT compiles the hot code on the same cores that serve it.
+        Duration compilingBefore = compilerCpu(stack, replicas);
         Load cold = measure("cold start: as (c), the first " + COLD_WINDOW.toSeconds() + " s after the replicas became ready",
                 layout.url(), COLD_WINDOW, meter(stack, replicas));
+        double compiling = compilerCpu(stack, replicas).minus(compilingBefore).toMillis() / 1000.0;
+        double busy = cold.cpuMicros().get(CpuMeter.TOTAL) * cold.requests() / 1e6;
 
         Load ceiling;
         int ceilingPort = options.port() + CEILING_OFFSET;
@@ -155,10 +159,7 @@ final class Bench {
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
         List<Load> balanced = new ArrayList<>();
-        try (HighestSampler ignored = new HighestSampler(replicas.stream().collect(Collectors.toMap(n -> n, n -> {
-            long pid = stack.pid(n).orElseThrow();
-            return () -> rssMiB(pid);
-        })), rss)) {
+        try (HighestSampler ignored = new HighestSampler(rssProbes(stack, replicas), rss)) {
             String label = ": 3 replicas behind nginx, round_robin";
             balanced.add(wrk("(c) run 1" + label, layout.url(), meter));
             for (int run = 2; run <= options.repeats(); run++) {
@@ -169,7 +170,7 @@ final class Bench {
         Load floor = wrk("(d) /health/live: as (c), the same path, counting nothing", layout.url() + "health/live", meter);
 
         Check exactlyOnce = exactlyOnce(stack, layout.url());
-        Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)));
+        Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)), rssProbes(stack, replicas));
         // Last: the restarted replica is a cold JVM for whatever comes after.
         Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast());
 
@@ -182,8 +183,9 @@ final class Bench {
                 counting >= GOAL_COUNTING));
         checks.add(new Check("warm-up: the first " + COLD_WINDOW.toSeconds() + " s after a cold start / (c)",
                 String.format(Locale.ROOT, "≥ %.0f %%", GOAL_WARMUP * 100),
-                String.format(Locale.ROOT, "%.0f %% (%,.0f / %,.0f req/s), %d errors", warmup * 100, cold.requestsPerSecond(),
-                        typical.requestsPerSecond(), cold.errors()),
+                String.format(Locale.ROOT, "%.0f %% (%,.0f / %,.0f req/s), %d errors; the replicas' JIT compilers used %.1f of"
+                                + " the machine's %.1f busy CPU-seconds", warmup * 100, cold.requestsPerSecond(),
+                        typical.requestsPerSecond(), cold.errors(), compiling, busy),
                 warmup >= GOAL_WARMUP && cold.errors() == 0));
         checks.add(new Check("p99 of (c), every run", "< " + (int) GOAL_P99_MS + " ms in each of " + GOAL_RUNS + " runs",
                 balanced.stream().map(l -> ms(l.p99Ms())).collect(Collectors.joining(", "))
@@ -195,8 +197,9 @@ final class Bench {
         checks.add(exactlyOnce);
         long refused = burst.statuses().entrySet().stream().filter(e -> e.getKey() / 100 != 2).mapToLong(Map.Entry::getValue).sum();
         checks.add(new Check("burst: " + BURST_CLIENTS + " clients for " + BURST.toSeconds() + " s through nginx", "0 non-2xx",
-                String.format(Locale.ROOT, "%s; p99 %s; most page loads waiting per replica: %s", burst.statuses(), ms(burst.p99Ms()),
-                        new java.util.TreeMap<>(burst.mostWaiting())), refused == 0 && !burst.statuses().isEmpty()));
+                String.format(Locale.ROOT, "%s; p99 %s; most page loads waiting per replica: %s; most resident (MiB): %s",
+                        burst.statuses(), ms(burst.p99Ms()), new java.util.TreeMap<>(burst.mostWaiting()),
+                        new java.util.TreeMap<>(burst.mostRssMiB())), refused == 0 && !burst.statuses().isEmpty()));
         checks.add(restart);
         String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
                 100 * typical.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
@@ -329,6 +332,10 @@ final class Bench {
         return NginxServer.start(prefix, port, true);
     }
 
+    private static Duration compilerCpu(LocalStack stack, List<String> replicas) {
+        return replicas.stream().map(n -> CpuMeter.compilerCpu(stack.pid(n).orElseThrow())).reduce(Duration.ZERO, Duration::plus);
+    }
+
     /** The stack's parts, by the processes they run as now; {@code extraNginx}: the ceiling's nginx. */
     static CpuMeter meter(LocalStack stack, List<String> replicas, long... extraNginx) {
         Map<String, List<Long>> parts = new LinkedHashMap<>();
@@ -397,8 +404,19 @@ final class Bench {
         return options.checkRequests() / options.connections() * options.connections();
     }
 
-    /** What a burst did: hey's statuses and p99, and the most page loads each replica held at once (its queue). */
-    record Burst(Map<Integer, Long> statuses, double p99Ms, Map<String, Long> mostWaiting) {
+    /**
+     * What a burst did: hey's statuses and p99, the most page loads each replica held at once (its queue), and the
+     * most memory each held (reported, not checked: the memory goal is for (c)'s load).
+     */
+    record Burst(Map<Integer, Long> statuses, double p99Ms, Map<String, Long> mostWaiting, Map<String, Long> mostRssMiB) {
+    }
+
+    /** Each replica's resident memory in MiB, by name, for a {@link HighestSampler}. */
+    private static Map<String, Supplier<Optional<Long>>> rssProbes(LocalStack stack, List<String> replicas) {
+        return replicas.stream().collect(Collectors.toMap(n -> n, n -> {
+            long pid = stack.pid(n).orElseThrow();
+            return () -> rssMiB(pid);
+        }));
     }
 
     /**
@@ -406,20 +424,23 @@ final class Bench {
      * sampled meanwhile. Beyond nginx's in-flight limit (1024) the excess would be shed at once with a
      * JSON 503; below it nothing may fail: neither a full accept queue nor nginx's failure detector.
      */
-    private Burst burst(String url, Map<String, Integer> replicaPorts) {
-        step("Burst: hey -z " + BURST.toSeconds() + "s -c " + BURST_CLIENTS + " through nginx, each replica's queue sampled");
+    private Burst burst(String url, Map<String, Integer> replicaPorts, Map<String, Supplier<Optional<Long>>> rssProbes) {
+        step("Burst: hey -z " + BURST.toSeconds() + "s -c " + BURST_CLIENTS + " through nginx, each replica's queue and memory sampled");
         Map<String, Long> most = new ConcurrentHashMap<>();
+        Map<String, Long> mostRss = new ConcurrentHashMap<>();
         String output;
         try (HighestSampler ignored = new HighestSampler(replicaPorts.entrySet().stream().collect(Collectors.toMap(
-                Map.Entry::getKey, e -> () -> waiting(e.getValue()))), most)) {
+                Map.Entry::getKey, e -> () -> waiting(e.getValue()))), most);
+             HighestSampler alsoIgnored = new HighestSampler(rssProbes, mostRss)) {
             output = capture(List.of(Binaries.require("hey").toString(), "-z", BURST.toSeconds() + "s",
                     "-c", Integer.toString(BURST_CLIENTS), "-H", "Accept: application/json", url));
         }
         Map<Integer, Long> statuses = statuses(output);
         Matcher p99 = HEY_P99.matcher(output);
         double p99Ms = p99.find() ? Double.parseDouble(p99.group(1)) * 1000 : Double.NaN;
-        progress("statuses " + statuses + ", p99 " + ms(p99Ms) + ", most waiting " + new java.util.TreeMap<>(most));
-        return new Burst(statuses, p99Ms, most);
+        progress("statuses " + statuses + ", p99 " + ms(p99Ms) + ", most waiting " + new java.util.TreeMap<>(most)
+                + ", most resident (MiB) " + new java.util.TreeMap<>(mostRss));
+        return new Burst(statuses, p99Ms, most, mostRss);
     }
 
     static Map<Integer, Long> statuses(String heyOutput) {

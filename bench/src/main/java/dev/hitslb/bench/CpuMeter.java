@@ -67,6 +67,32 @@ final class CpuMeter {
         return micros;
     }
 
+    /**
+     * CPU time of the JIT compiler threads of the JVM {@code pid} so far: what a cold JVM spends compiling instead
+     * of serving (HotSpot names them "C1 CompilerThreadN" and "C2 CompilerThreadN"; Linux keeps 15 characters).
+     */
+    static Duration compilerCpu(long pid) {
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            return threads.map(task -> {
+                try {
+                    String name = Files.readString(task.resolve("comm"));
+                    return name.strip().matches("C[12] CompilerThre.*") ? threadCpu(Files.readString(task.resolve("stat"))) : Duration.ZERO;
+                } catch (IOException e) {
+                    return Duration.ZERO; // the thread ended meanwhile
+                }
+            }).reduce(Duration.ZERO, Duration::plus);
+        } catch (IOException e) {
+            return Duration.ZERO; // the process ended meanwhile
+        }
+    }
+
+    /** User plus system time from a /proc/PID/task/TID/stat line (fields 14 and 15; the name in parentheses may hold spaces). */
+    static Duration threadCpu(String stat) {
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
+        long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return Duration.ofNanos(Math.round(ticks / TICKS_PER_SECOND * 1e9));
+    }
+
     private static double micros(Duration cpu) {
         return cpu == null ? 0 : cpu.toNanos() / 1000.0;
     }

@@ -36,4 +36,18 @@ class CpuMeterTest {
         assertThat(micros).containsEntry("replicas", 600.0).containsEntry("PostgreSQL", 200.0)
                 .containsEntry(CpuMeter.REST, 1200.0).containsEntry(CpuMeter.TOTAL, 2000.0);
     }
+
+    @Test
+    void threadCpuIsUserPlusSystemTimeEvenWhenTheThreadsNameHoldsSpacesAndParentheses() {
+        // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+        String stat = "4242 (C2 Compiler) x) S 4200 4200 4200 0 -1 4194368 900 0 0 0 731 42 0 0 20 0 30 0\n";
+
+        assertThat(CpuMeter.threadCpu(stat)).isEqualTo(Duration.ofMillis(10 * (731 + 42)));
+    }
+
+    @Test
+    void compilerCpuReadsThisJvmsThreadsAndIsNothingForAProcessThatIsGone() {
+        assertThat(CpuMeter.compilerCpu(ProcessHandle.current().pid())).isGreaterThanOrEqualTo(Duration.ZERO);
+        assertThat(CpuMeter.compilerCpu(Long.MAX_VALUE)).isZero();
+    }
 }
