@@ -38,8 +38,18 @@ import java.util.concurrent.CompletionException;
  * file, so a later JVM (the next ./stack command) controls what an earlier one started.
  */
 public final class LocalStack {
-    /** How a replica runs: the heap the container image gives it (JAVA_OPTS in the Dockerfile). */
-    static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx160m", "-XX:+ExitOnOutOfMemoryError");
+    /**
+     * How a replica's JVM runs here, measured with bench/run (README, Performance): the container image runs G1 with
+     * 160 MiB and no AOT cache (JAVA_OPTS in the Dockerfile); with the AOT cache (aotOptions), that measured 302-305 MiB
+     * resident per replica under load, and this 220-233 MiB at the same throughput.
+     * - 128 MiB of heap: what stays live after a full GC under the 500-client burst is about 15 MiB.
+     * - The Serial collector, the JVM's own choice for one core (coresPerReplica): G1's own structures took
+     *   38 MiB of native memory beside a 160 MiB heap.
+     * - Trimming the C heap every 5 s: the JIT compiles in arenas that peaked at 35 MiB, which glibc keeps once
+     *   they are freed; the trim gives them back (a no-op where the C library is not glibc).
+     */
+    static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
+            "-XX:TrimNativeHeapInterval=5000");
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -306,9 +316,6 @@ public final class LocalStack {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(REPLICA_JVM_OPTIONS);
         command.add("-XX:ActiveProcessorCount=" + coresPerReplica());
-        // G1, as in the image: for one core the JVM would pick Serial, which holds more memory under load
-        // at the same throughput (README, Performance).
-        command.add("-XX:+UseG1GC");
         command.addAll(aotOptions(name));
         command.addAll(List.of("-jar", runningJar().toString()));
         // The replica also inherits this environment, so e.g. DB_POOL_SIZE=8 ./stack up reaches every replica.
