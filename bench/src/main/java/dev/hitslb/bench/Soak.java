@@ -30,7 +30,7 @@ final class Soak {
     /** Flat: the table's peak in the later half of the steady part at most this much above the earlier half's. */
     static final double GROWTH = 1.10;
     static final int MIN_MINUTES = 6;
-    static final long DEFAULT_RETENTION_SECONDS = 900;
+    static final long DEFAULT_RETENTION_SECONDS = 180; // AppConfig's
     private static final Duration SAMPLE_EVERY = Duration.ofSeconds(30);
     private static final int CLIENTS = 32;
     private static final Pattern HEY_RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
