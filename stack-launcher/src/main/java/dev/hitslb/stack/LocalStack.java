@@ -46,7 +46,7 @@ public final class LocalStack {
      * - The Serial collector, the JVM's own choice for one core (coresPerReplica): G1's own structures took
      *   38 MiB of native memory beside a 160 MiB heap.
      * - Trimming the C heap every 5 s: the JIT compiles in arenas that peaked at 35 MiB, which glibc keeps once
-     *   they are freed; the trim gives them back (a no-op where the C library is not glibc).
+     *   they are freed; the trim gives them back (it has no effect where the C library is not glibc).
      */
     static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
             "-XX:TrimNativeHeapInterval=5000");
