@@ -26,6 +26,14 @@ public final class WebServer {
      * (nginx's proxy_connect_timeout), and nginx took the replica out as failed.
      */
     public static final int ACCEPT_QUEUE = 1024;
+    /**
+     * The buffer Javalin copies each response body through into Jetty's output stream, allocated afresh for
+     * every response. Javalin's default is Jetty's output buffer size, 32 KiB, zeroed and dropped per request
+     * for bodies of 40 bytes (JSON) to 2 KiB (the page); Jetty still buffers what it is given, so a larger body
+     * only takes more copy steps. Measured with 3 replicas behind nginx: 13.4 young collections per 10,000
+     * page loads with 32 KiB, 5.3 with this (45 KiB allocated per page load, 18 KiB), 2-4 us less CPU each.
+     */
+    public static final int RESPONSE_COPY_BUFFER = 4096;
 
     private WebServer() {
     }
@@ -63,6 +71,7 @@ public final class WebServer {
             cfg.startup.showJavalinBanner = false;
             cfg.concurrency.useVirtualThreads = true;
             cfg.http.prefer405over404 = true;
+            cfg.http.responseBufferSize = RESPONSE_COPY_BUFFER;
             cfg.jsonMapper(new JavalinJackson());
             cfg.jetty.modifyServer(server -> {
                 jetty.set(server);

@@ -2,6 +2,7 @@ package dev.hitslb.hits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitslb.platform.WebServer;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import dev.hitslb.servers.TestServers;
@@ -153,5 +154,8 @@ class HitsApiIT {
         HttpResponse<String> response = app.get("/metrics");
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
         assertThat(response.body()).contains("# TYPE hits_counted_total counter", "hits_batch_size_bucket", "jvm_memory_used_bytes");
+        // Longer than the buffer Javalin copies a body through: it arrives whole, to its last sample.
+        assertThat(response.body()).hasSizeGreaterThan(WebServer.RESPONSE_COPY_BUFFER)
+                .endsWith("\n").contains("process_virtual_memory_bytes ");
     }
 }
