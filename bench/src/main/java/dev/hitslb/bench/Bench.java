@@ -172,7 +172,7 @@ final class Bench {
         Check exactlyOnce = exactlyOnce(stack, layout.url());
         Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)), rssProbes(stack, replicas));
         // Last: the restarted replica is a cold JVM for whatever comes after.
-        Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast());
+        Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast(), median(balanced));
 
         double counting = typical.requestsPerSecond() / floor.requestsPerSecond();
         double warmup = cold.requestsPerSecond() / typical.requestsPerSecond();
@@ -232,22 +232,46 @@ final class Bench {
      * {@code name} stopped and started again while wrk keeps (c)'s load on nginx: the others serve it, and the
      * new JVM starts on whatever CPU they leave. Its time to ready must be within the goal, the load must still
      * run when it is ready, and nginx must not fail a request meanwhile (it retries a refused one elsewhere).
+     * It also reports the page loads nginx answered in the first {@link #COLD_WINDOW} after ready, against
+     * {@code warm}: one cold replica beside two warm ones, what each step of a rolling restart costs.
      */
-    private Check restartUnderLoad(LocalStack stack, String url, String name) {
+    private Check restartUnderLoad(LocalStack stack, String url, String name, Load warm) throws IOException {
         Duration load = Duration.ofSeconds(30);
         step("Time to ready under load: " + name + " restarted while wrk keeps (c)'s load on nginx (" + load.toSeconds() + " s)");
         CompletableFuture<String> wrk = CompletableFuture.supplyAsync(() -> capture(wrkCommand(url, load)));
         sleep(Duration.ofSeconds(3));
+        long logFrom = Files.size(stack.accessLog());
         stack.stop(name);
         Duration ready = stack.start(name);
+        long readyAt = java.time.Instant.now().getEpochSecond();
         boolean loaded = !wrk.isDone();
         Map<String, Long> v = wrkFigures(wrk.join());
-        progress(String.format(Locale.ROOT, "ready in %s%s; meanwhile %,d requests, %d errors", seconds(ready),
-                loaded ? "" : " (after the load ended)", v.get("requests"), errors(v)));
+        String rolling = rollingRestart(AccessLog.perSecond(stack.accessLog(), logFrom, Files.size(stack.accessLog())), readyAt, warm);
+        progress(String.format(Locale.ROOT, "ready in %s%s; meanwhile %,d requests, %d errors; %s", seconds(ready),
+                loaded ? "" : " (after the load ended)", v.get("requests"), errors(v), rolling));
         return new Check("time to ready, " + name + " restarted while the others serve (c)'s load",
                 "≤ " + GOAL_READY_UNDER_LOAD.toSeconds() + " s, no request failed",
-                seconds(ready) + ", " + errors(v) + " errors" + (loaded ? "" : ", the load had ended: not measured under load"),
+                seconds(ready) + ", " + errors(v) + " errors" + (loaded ? "" : ", the load had ended: not measured under load")
+                        + "; reported: " + rolling,
                 loaded && errors(v) == 0 && ready.compareTo(GOAL_READY_UNDER_LOAD) <= 0);
+    }
+
+    /**
+     * The page loads a second in the whole seconds after {@code readyAt}, from nginx's count per second, against
+     * {@code warm}; empty-handed when the load ended too soon (nginx's last second, and the one before it, which
+     * its buffered log may not have written whole, are not counted).
+     */
+    static String rollingRestart(Map<Long, Long> perSecond, long readyAt, Load warm) {
+        long first = readyAt + 1;
+        long last = first + COLD_WINDOW.toSeconds() - 1;
+        long lastLogged = perSecond.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        if (last > lastLogged - 2) {
+            return "the first " + COLD_WINDOW.toSeconds() + " s after ready not measured (the load ended first)";
+        }
+        double rate = perSecond.entrySet().stream().filter(e -> e.getKey() >= first && e.getKey() <= last)
+                .mapToLong(Map.Entry::getValue).sum() / (double) COLD_WINDOW.toSeconds();
+        return String.format(Locale.ROOT, "the first %d s after ready (a rolling restart's step): %,.0f req/s through nginx,"
+                + " %.0f %% of (c)", COLD_WINDOW.toSeconds(), rate, 100 * rate / warm.requestsPerSecond());
     }
 
     private List<Check> checks(Map<String, Long> rss, Map<String, Duration> ready) {

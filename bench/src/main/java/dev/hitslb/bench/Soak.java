@@ -35,7 +35,6 @@ final class Soak {
     private static final int CLIENTS = 32;
     private static final Pattern HEY_RATE = Pattern.compile("Requests/sec:\\s+([0-9.]+)");
     private static final Pattern HEY_ERRORS = Pattern.compile("(?m)^\\s+\\[(\\d+)]\\s+Get ");
-    private static final Pattern ACCESS_STATUS = Pattern.compile("\" (\\d{3}) ");
     private static final Pattern SWEEP = Pattern.compile("forgot (\\d+) request ids older than \\d+ s in (\\d+) ms");
 
     private final Bench bench;
@@ -79,7 +78,7 @@ final class Soak {
         String heyOutput = soak(url, rate, stack, samples);
         Map<String, Long> logTo = logSizes(stack, replicas);
         // nginx's access log, not hey's report: hey reports at most 1,000,000 responses.
-        Map<Integer, Long> statuses = statuses(stack.accessLog(), accessFrom, Files.size(stack.accessLog()));
+        Map<Integer, Long> statuses = AccessLog.statuses(stack.accessLog(), accessFrom, Files.size(stack.accessLog()));
         Matcher achieved = HEY_RATE.matcher(heyOutput);
         double achievedRate = achieved.find() ? Double.parseDouble(achieved.group(1)) : 0;
         Matcher errors = HEY_ERRORS.matcher(heyOutput);
@@ -182,24 +181,6 @@ final class Soak {
     /** The service sweeps every retention / 4, at most every 60 s (HitsBackend). */
     static Duration sweepEvery(Duration retention) {
         return Duration.ofSeconds(Math.min(60, retention.toSeconds() / 4));
-    }
-
-    /** The statuses nginx logged between two offsets of its access log (log_format upstream_log: the status follows the request). */
-    static Map<Integer, Long> statuses(Path accessLog, long from, long to) throws IOException {
-        Map<Integer, Long> statuses = new java.util.TreeMap<>();
-        try (var channel = java.nio.channels.FileChannel.open(accessLog);
-             var lines = new java.io.BufferedReader(java.nio.channels.Channels.newReader(channel.position(from),
-                     java.nio.charset.StandardCharsets.UTF_8), 1 << 16)) {
-            long read = from;
-            for (String line = lines.readLine(); line != null && read < to; line = lines.readLine()) {
-                read += line.length() + 1; // ASCII: nginx escapes anything else
-                Matcher m = ACCESS_STATUS.matcher(line);
-                if (m.find()) {
-                    statuses.merge(Integer.parseInt(m.group(1)), 1L, Long::sum);
-                }
-            }
-        }
-        return statuses;
     }
 
     private static Map<String, Long> logSizes(LocalStack stack, List<String> replicas) throws IOException {

@@ -50,24 +50,4 @@ class SoakTest {
         assertThat(Soak.sweepEvery(Duration.ofSeconds(120))).isEqualTo(Duration.ofSeconds(30));
         assertThat(Soak.sweepEvery(Duration.ofSeconds(900))).isEqualTo(Duration.ofSeconds(60));
     }
-
-    @Test
-    void theCpuTableNamesARunByItsLabelUpToTheColon() {
-        assertThat(Bench.shortLabel("(c) run 2: 3 replicas behind nginx, round_robin")).isEqualTo("(c) run 2");
-        assertThat(Bench.shortLabel("no colon")).isEqualTo("no colon");
-    }
-
-    @Test
-    void theSoaksStatusesAreCountedFromNginxsAccessLogBetweenTwoOffsets(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws Exception {
-        String before = "127.0.0.1 [24/Nov/2026:00:30:35 +0000] \"GET / HTTP/1.1\" 503 36 rt=0.003 upstream=- ustatus=- urt=- rid=a\n";
-        String during = "127.0.0.1 [24/Nov/2026:00:30:36 +0000] \"GET / HTTP/1.1\" 200 36 rt=0.003 upstream=127.0.0.1:19083 ustatus=200 urt=0.003 rid=b\n"
-                + "127.0.0.1 [24/Nov/2026:00:30:36 +0000] \"GET / HTTP/1.1\" 200 36 rt=0.005 upstream=127.0.0.1:19081 ustatus=200 urt=0.004 rid=c\n"
-                + "127.0.0.1 [24/Nov/2026:00:30:37 +0000] \"GET / HTTP/1.1\" 502 36 rt=1.005 upstream=127.0.0.1:19081 ustatus=502 urt=1.004 rid=d\n";
-        java.nio.file.Path log = dir.resolve("access.log");
-        java.nio.file.Files.writeString(log, before + during + before);
-
-        assertThat(Soak.statuses(log, before.length(), before.length() + during.length()))
-                .isEqualTo(java.util.Map.of(200, 2L, 502, 1L));
-    }
 }
