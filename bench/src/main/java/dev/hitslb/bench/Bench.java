@@ -22,6 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -172,7 +173,7 @@ final class Bench {
         Check exactlyOnce = exactlyOnce(stack, layout.url());
         Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)), rssProbes(stack, replicas));
         // Last: the restarted replica is a cold JVM for whatever comes after.
-        Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast(), median(balanced));
+        Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast(), typical);
 
         double counting = typical.requestsPerSecond() / floor.requestsPerSecond();
         double warmup = cold.requestsPerSecond() / typical.requestsPerSecond();
@@ -243,7 +244,7 @@ final class Bench {
         long logFrom = Files.size(stack.accessLog());
         stack.stop(name);
         Duration ready = stack.start(name);
-        long readyAt = java.time.Instant.now().getEpochSecond();
+        long readyAt = Instant.now().getEpochSecond();
         boolean loaded = !wrk.isDone();
         Map<String, Long> v = wrkFigures(wrk.join());
         String rolling = rollingRestart(AccessLog.perSecond(stack.accessLog(), logFrom, Files.size(stack.accessLog())), readyAt, warm);
@@ -258,7 +259,7 @@ final class Bench {
 
     /**
      * The page loads a second in the whole seconds after {@code readyAt}, from nginx's count per second, against
-     * {@code warm}; empty-handed when the load ended too soon (nginx's last second, and the one before it, which
+     * {@code warm}; "not measured" when the load ended too soon (nginx's last second, and the one before it, which
      * its buffered log may not have written whole, are not counted).
      */
     static String rollingRestart(Map<Long, Long> perSecond, long readyAt, Load warm) {
