@@ -20,27 +20,25 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Rate } from 'k6/metrics';
-import { countsFor, currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, report } from './lib/hits.js';
+import { currentTotal, pageLoad, report } from './lib/hits.js';
+import { AFFINITY_KEYS, affinityAlgorithm, countsFor, expectedInstances, intEnv, latencyThresholds } from './lib/options.js';
 
-const KEYS = { hash: 'header', sticky: 'cookie', ip_hash: 'address' };
-const algorithm = __ENV.ALGORITHM || 'hash';
-if (!KEYS[algorithm]) {
-  throw new Error(`ALGORITHM must be one of ${Object.keys(KEYS).join(', ')} (the algorithms with affinity), got '${algorithm}'`);
-}
-const instances = expectedInstances();
+const algorithm = affinityAlgorithm(__ENV);
+const instances = expectedInstances(__ENV);
 const kept = new Rate('lb_affinity_kept');
-let replica = null; // this VU's replica: each VU is one client, with its own copy of this module
+/** @type {string | null} this VU's replica: each VU is one client, with its own copy of this module */
+let replica = null;
 
 export const options = {
   scenarios: {
-    affinity: { executor: 'per-vu-iterations', vus: intEnv('VUS', 40), iterations: intEnv('REQUESTS', 10), maxDuration: '5m' },
+    affinity: { executor: 'per-vu-iterations', vus: intEnv(__ENV, 'VUS', 40), iterations: intEnv(__ENV, 'REQUESTS', 10), maxDuration: '5m' },
   },
   noCookiesReset: true, // a client keeps its cookies from one page load to the next (sticky)
   thresholds: Object.assign({
     lb_affinity_kept: ['rate==1'],
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
-  }, countsFor(instances), latencyThresholds()),
+  }, countsFor(instances), latencyThresholds(__ENV)),
 };
 
 // Fails fast, before any load, when the target is down.
@@ -49,7 +47,7 @@ export function setup() {
 }
 
 export default function () {
-  const params = KEYS[algorithm] === 'header' ? { headers: { 'X-Client-Id': `client-${exec.vu.idInTest}` } } : {};
+  const params = AFFINITY_KEYS[algorithm] === 'header' ? { headers: { 'X-Client-Id': `client-${exec.vu.idInTest}` } } : {};
   const { status, instance } = pageLoad(params);
   check(status, { 'GET / answered 200': (s) => s === 200 });
   if (status !== 200 || instance === null) {
@@ -65,6 +63,6 @@ export default function () {
 export function handleSummary(data) {
   const rate = data.metrics.lb_affinity_kept ? data.metrics.lb_affinity_kept.values : { passes: 0, fails: 0 };
   return report('affinity', data, instances, [
-    `${algorithm}: clients keyed by ${KEYS[algorithm]}; ${rate.passes} later page loads stayed on the client's replica, ${rate.fails} moved`,
+    `${algorithm}: clients keyed by ${AFFINITY_KEYS[algorithm]}; ${rate.passes} later page loads stayed on the client's replica, ${rate.fails} moved`,
   ]);
 }

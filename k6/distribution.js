@@ -12,30 +12,25 @@
  *        ITERATIONS (3000), VUS (8), TOLERANCE (0.2: a share may be 20 % below its expected value)
  */
 import { check } from 'k6';
-import { currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, perInstanceThresholds, report } from './lib/hits.js';
+import { currentTotal, pageLoad, report } from './lib/hits.js';
+import {
+  expectedInstances, expectedShares, intEnv, latencyThresholds, perInstanceThresholds, toleranceEnv, weightsEnv,
+} from './lib/options.js';
+import { anyInstanceStarved } from './lib/report.js';
 
-const instances = expectedInstances();
-const iterations = intEnv('ITERATIONS', 3000);
-const tolerance = Number(__ENV.TOLERANCE || 0.2);
-if (!(tolerance >= 0 && tolerance < 1)) {
-  throw new Error(`TOLERANCE must be a number from 0 to below 1, got '${__ENV.TOLERANCE}'`);
-}
-const weights = (__ENV.WEIGHTS || instances.map(() => '1').join(',')).split(',').map(Number);
-if (weights.length !== instances.length || weights.some((w) => !(w > 0))) {
-  throw new Error(`WEIGHTS must give one positive number per instance (${instances.join(',')}), got '${__ENV.WEIGHTS}'`);
-}
-const weightSum = weights.reduce((a, b) => a + b, 0);
-const minimum = Object.fromEntries(instances.map((instance, i) =>
-  [instance, Math.floor((iterations * weights[i] / weightSum) * (1 - tolerance))]));
+const instances = expectedInstances(__ENV);
+const iterations = intEnv(__ENV, 'ITERATIONS', 3000);
+const tolerance = toleranceEnv(__ENV);
+const shares = expectedShares(instances, weightsEnv(__ENV, instances), tolerance, iterations);
 
 export const options = {
   scenarios: {
-    distribution: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
+    distribution: { executor: 'shared-iterations', vus: intEnv(__ENV, 'VUS', 8), iterations, maxDuration: '5m' },
   },
   thresholds: Object.assign({
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
-  }, perInstanceThresholds(minimum), latencyThresholds()),
+  }, perInstanceThresholds(Object.fromEntries(shares.map((s) => [s.instance, s.minimum]))), latencyThresholds(__ENV)),
 };
 
 // Fails fast, before any load, when the target is down.
@@ -50,11 +45,9 @@ export default function () {
 }
 
 export function handleSummary(data) {
-  const notes = [`expected shares: ${instances.map((i, n) => `${i} ${(100 * weights[n] / weightSum).toFixed(1)} %`).join(', ')}, `
+  const notes = [`expected shares: ${shares.map((s) => `${s.instance} ${(100 * s.share).toFixed(1)} %`).join(', ')}, `
     + `each at least ${(100 * (1 - tolerance)).toFixed(0)} % of its share`];
-  const starved = Object.entries(data.metrics)
-    .some(([name, m]) => name.startsWith('lb_hits{') && Object.values(m.thresholds || {}).some((t) => !t.ok));
-  if (starved && !__ENV.WEIGHTS) {
+  if (anyInstanceStarved(data) && !__ENV.WEIGHTS) {
     notes.push('hint: nginx running weighted (3:1:1)? Then expect those shares: k6 run -e WEIGHTS=3,1,1 k6/distribution.js');
   }
   return report('distribution', data, instances, notes);

@@ -14,23 +14,24 @@
  */
 import { check, sleep } from 'k6';
 import { Counter, Rate } from 'k6/metrics';
-import { countsFor, currentTotal, expectedInstances, intEnv, latencyThresholds, pageLoad, report } from './lib/hits.js';
+import { currentTotal, pageLoad, report } from './lib/hits.js';
+import { countsFor, expectedInstances, intEnv, latencyThresholds } from './lib/options.js';
 
-const instances = expectedInstances();
-const iterations = intEnv('ITERATIONS', 12000);
-const pace = intEnv('PACE_MS', 10) / 1000;
+const instances = expectedInstances(__ENV);
+const iterations = intEnv(__ENV, 'ITERATIONS', 12000);
+const pace = intEnv(__ENV, 'PACE_MS', 10) / 1000;
 const exactlyOnce = new Rate('lb_exactly_once');
 const growth = new Counter('lb_total_growth');
 
 export const options = {
   scenarios: {
-    failover: { executor: 'shared-iterations', vus: intEnv('VUS', 8), iterations, maxDuration: '5m' },
+    failover: { executor: 'shared-iterations', vus: intEnv(__ENV, 'VUS', 8), iterations, maxDuration: '5m' },
   },
   thresholds: Object.assign({
     http_req_failed: ['rate==0'],
     checks: ['rate==1'],
     lb_exactly_once: ['rate==1'],
-  }, countsFor(instances), latencyThresholds()),
+  }, countsFor(instances), latencyThresholds(__ENV)),
 };
 
 export function setup() {

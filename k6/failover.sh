@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # k6/failover.sh stack|compose [REPLICA]: runs k6/failover.js and, mid-run, kills REPLICA (hits-2)
 # and starts it again; exits with k6's status (0: no failed request, every page load counted once).
-# Then k6/timeline.js draws the run over time into k6/out/failover.html, the kill and the start
+# Then Node (k6/timeline.js) draws the run over time into k6/out/failover.html, the kill and the start
 # marked: the run writes every sample to k6/out/failover.csv (deleted once drawn) and this script
 # the moment of each action to k6/out/failover.events.
 #   stack:   against ./stack up (k6 from PATH, or K6=/path/to/k6); reports in k6/out/
@@ -14,10 +14,12 @@ replica="${2:-hits-2}"
 kill_after="${KILL_AFTER:-4}"
 down_for="${DOWN_FOR:-4}"
 
+. k6/lib/timeline.sh
+
 case "$mode" in
     stack)
         k6="${K6:-k6}"
-        command -v "$k6" >/dev/null || { echo "failover.sh: k6 not found; see the README, 'Load testing'" >&2; exit 1; }
+        command -v "$k6" >/dev/null || { echo "failover.sh: k6 not found: install k6 v1.x (k6/README.md, 'Get k6'), or K6=/path/to/k6" >&2; exit 1; }
         k6_run=("$k6" run)
         out="${OUT_DIR:-k6/out}" scripts=k6
         host_out="$out"
@@ -62,9 +64,5 @@ wait "$load" || status=$?
 trap - ERR INT TERM
 # Drawn whatever the verdict (a failed run is the one whose timeline matters), unless k6 never started.
 [ -s "$host_out/failover.csv" ] || exit "$status"
-if "${k6_run[@]}" -q -e REPORT=failover "$scripts/timeline.js"; then
-    rm -f "$host_out/failover.csv"
-elif [ "$status" -eq 0 ]; then
-    status=1
-fi
+draw_timeline failover "$host_out" || { [ "$status" -ne 0 ] || status=1; }
 exit "$status"
