@@ -21,9 +21,11 @@ final class HitsHandler {
     }
 
     void count(Context ctx) {
+        // Everything the client sent is read before counting: a bad header is a 400 that counts nothing.
+        boolean json = Requests.wantsJson(ctx.header(HttpHeader.ACCEPT.asString()));
         long total = store.count(Requests.requestId(ctx));
         ctx.header("Cache-Control", "no-store");
-        if (Requests.wantsJson(ctx.header(HttpHeader.ACCEPT.asString()))) {
+        if (json) {
             ctx.json(new Hits(instanceId, total));
         } else {
             ctx.html(page.render(total));

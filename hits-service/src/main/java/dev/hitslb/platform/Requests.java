@@ -25,13 +25,20 @@ public final class Requests {
         return id;
     }
 
-    /** JSON when the client prefers application/json to HTML (q-values respected); HTML otherwise. */
+    /**
+     * JSON when the client prefers application/json to HTML (q-values respected); HTML otherwise. An
+     * Accept that Jetty cannot parse (an unbalanced quote) is a 400: read it before doing any work.
+     */
     public static boolean wantsJson(String accept) {
         if (accept == null) {
             return false;
         }
         QuotedQualityCSV types = new QuotedQualityCSV();
-        types.addValue(accept);
+        try {
+            types.addValue(accept);
+        } catch (IllegalArgumentException e) {
+            throw new BadRequestResponse("Accept is malformed: an unbalanced quote");
+        }
         for (String type : types.getValues()) {
             if (type.equalsIgnoreCase("application/json")) {
                 return true;

@@ -60,6 +60,19 @@ class HitsAppTest {
     }
 
     @Test
+    void a_malformed_accept_header_is_a_400_that_counts_nothing() {
+        JavalinTest.test(app, (server, client) -> {
+            for (String accept : List.of("\"application/json", "application/json;q=\"1")) {
+                Response response = client.get("/", req -> req.header("Accept", accept));
+                assertThat(response.code()).as(accept).isEqualTo(400);
+                assertThat(response.body().string()).as(accept)
+                        .isEqualTo("{\"error\":\"Accept is malformed: an unbalanced quote\",\"instance\":\"test-1\"}");
+            }
+            assertThat(store.hits).as("nothing counted").isZero();
+        });
+    }
+
+    @Test
     void api_hits_reads_the_total_counting_nothing() {
         store.hits = 41;
         JavalinTest.test(app, (server, client) -> {
