@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+import org.postgresql.Driver;
 
 /**
  * Everything the service reads from its environment, read once at start-up. Defaults fit local
@@ -120,10 +121,19 @@ public record AppConfig(
             throw new ConfigException(name, value, "an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
         }
 
+        /**
+         * A URL the PostgreSQL driver itself parses (its own parser, so what passes here connects the
+         * same way): refused at once, not retried for DB_STARTUP_TIMEOUT_SECONDS, and never handed to
+         * the driver, whose messages would print it whole, password included.
+         */
         String jdbcUrl(String name, String fallback) {
             String value = text(name, fallback);
-            if (!value.startsWith("jdbc:postgresql://")) {
-                throw new ConfigException(name, value, "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits");
+            String prefix = "jdbc:postgresql://";
+            // A login in the authority is refused before the driver sees it: its parser logs what it cannot read.
+            String authority = value.startsWith(prefix) ? value.substring(prefix.length()).split("[/?]", 2)[0] : "";
+            if (authority.isEmpty() || authority.contains("@") || Driver.parseURL(value, null) == null) {
+                throw new ConfigException(name, value, "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits"
+                        + " (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
             }
             return value;
         }

@@ -12,6 +12,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.postgresql.Driver;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,7 +34,13 @@ public final class Postgres {
      * timeout, which would cost a retry at every start.
      */
     public static void migrate(AppConfig config) {
-        Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword()).load().migrate();
+        try {
+            Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword()).load().migrate();
+        } catch (FlywayException e) {
+            // Flyway's message says which migration and why; its stack trace says nothing an operator can use.
+            throw new StartupException(StartupException.UNAVAILABLE, "the database migration at DB_URL='"
+                    + Secrets.maskUrl(config.dbUrl()) + "' failed: " + Secrets.scrub(e.getMessage(), config));
+        }
     }
 
     /**
@@ -58,24 +65,25 @@ public final class Postgres {
                 return;
             } catch (SQLException e) {
                 String state = e.getSQLState() == null ? "" : e.getSQLState();
+                String why = Secrets.scrub(e.getMessage(), config);
                 if (state.startsWith("28")) { // 28P01 wrong password, 28000 no such role or no pg_hba.conf entry
                     throw new StartupException(StartupException.BAD_CONFIGURATION, "PostgreSQL at DB_URL='" + url
                             + "' refused DB_USER='" + config.dbUser() + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): "
-                            + e.getMessage());
+                            + why);
                 }
                 if ("3D000".equals(state)) {
                     throw new StartupException(StartupException.BAD_CONFIGURATION,
-                            "invalid DB_URL='" + url + "': " + e.getMessage());
+                            "invalid DB_URL='" + url + "': " + why);
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
                     throw new StartupException(StartupException.UNAVAILABLE, "PostgreSQL at DB_URL='" + url
                             + "' did not answer within " + config.dbStartupTimeout().toSeconds()
-                            + " s (DB_STARTUP_TIMEOUT_SECONDS): " + e.getMessage());
+                            + " s (DB_STARTUP_TIMEOUT_SECONDS): " + why);
                 }
                 if (now >= nextReport) {
                     log.warn("waiting for PostgreSQL at {}, {} s left: {}", url,
-                            TimeUnit.NANOSECONDS.toSeconds(deadline - now), e.getMessage());
+                            TimeUnit.NANOSECONDS.toSeconds(deadline - now), why);
                     nextReport = now + STARTUP_REPORT_EVERY.toNanos();
                 }
                 sleep(Math.min(STARTUP_RETRY_EVERY.toNanos(), deadline - now));

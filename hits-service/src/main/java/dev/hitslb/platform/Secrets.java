@@ -27,4 +27,22 @@ public final class Secrets {
         }
         return PASSWORD_PARAMETER.matcher(masked).replaceAll("$1***");
     }
+
+    /**
+     * A library's message made safe to print: each configured secret in it (a password, a URL that may
+     * carry one) replaced by its masked form. Libraries quote what they were given, e.g. the
+     * PostgreSQL driver a URL it cannot parse.
+     */
+    public static String scrub(String message, AppConfig config) {
+        if (message == null) {
+            return "";
+        }
+        String safe = message.replace(config.dbUrl(), maskUrl(config.dbUrl()));
+        for (String secret : new String[] {config.dbPassword(), config.redis().password()}) {
+            if (secret != null && !secret.isEmpty()) {
+                safe = safe.replace(secret, "***");
+            }
+        }
+        return maskUrl(safe);
+    }
 }

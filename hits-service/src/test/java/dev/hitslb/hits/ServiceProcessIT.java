@@ -13,8 +13,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +77,55 @@ class ServiceProcessIT {
         String output = stopsAtOnce(env, 1, "hits-service: PostgreSQL at DB_URL='" + nobody
                 + "' did not answer within 3 s (DB_STARTUP_TIMEOUT_SECONDS): Connection to 127.0.0.1:");
         assertThat(output).as("progress while waiting").contains("waiting for PostgreSQL at " + nobody);
+    }
+
+    @Test
+    void a_malformed_db_url_stops_start_up_at_once_without_printing_its_password() throws Exception {
+        // Before: retried for DB_STARTUP_TIMEOUT_SECONDS (exit 1), the driver's messages printing the password.
+        for (String url : List.of("jdbc:postgresql://u:hunter2@nowhere/x", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")) {
+            Map<String, String> env = Map.of("HTTP_PORT", Integer.toString(Ports.free()), "DB_URL", url,
+                    "REDIS_URL", TestServers.redis().url());
+            String output = stopsAtOnce(env, 2, "hits-service: invalid DB_URL='");
+            assertThat(output).as(url).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void no_start_up_failure_prints_a_configured_secret() throws Exception {
+        PostgresEndpoint pg = TestServers.postgres();
+        String nobody = "jdbc:postgresql://127.0.0.1:" + Ports.free() + "/hits?password=hunter2-url";
+        List<Map<String, String>> failures = List.of(
+                // PostgreSQL away: the driver's message names the URL, here with a password parameter
+                Map.of("DB_URL", nobody, "DB_PASSWORD", "hunter2-db", "DB_STARTUP_TIMEOUT_SECONDS", "2"),
+                // refused credentials
+                Map.of("DB_URL", pg.jdbcUrl(), "DB_USER", pg.user(), "DB_PASSWORD", "hunter2-db"),
+                // a database that does not exist
+                Map.of("DB_URL", pg.jdbcUrl().replaceAll("/[^/?]+$", "/no_such_db") + "?password=hunter2-url", "DB_USER", pg.user(),
+                        "DB_PASSWORD", "hunter2-db"));
+        for (Map<String, String> failure : failures) {
+            Map<String, String> env = new HashMap<>(failure);
+            env.put("HTTP_PORT", Integer.toString(Ports.free()));
+            env.put("REDIS_URL", "redis://:hunter2-redis@" + TestServers.redis().host() + ":" + TestServers.redis().port());
+            String output = stopsAtOnce(env, failure.containsKey("DB_STARTUP_TIMEOUT_SECONDS") ? 1 : 2, "hits-service: ");
+            assertThat(output).as("%s", failure).doesNotContain("hunter2");
+        }
+    }
+
+    @Test
+    void a_failed_migration_stops_start_up_with_one_line() throws Exception {
+        PostgresEndpoint pg = TestServers.postgres();
+        // A schema that holds someone else's hit_counter and no migration history: Flyway refuses to migrate it.
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password()); Statement s = c.createStatement()) {
+            s.execute("DROP SCHEMA IF EXISTS not_ours CASCADE");
+            s.execute("CREATE SCHEMA not_ours");
+            s.execute("CREATE TABLE not_ours.hit_counter (id text)");
+        }
+        Map<String, String> env = new HashMap<>(TestApp.env(pg, TestServers.redis()));
+        env.put("HTTP_PORT", Integer.toString(Ports.free()));
+        env.put("DB_URL", pg.jdbcUrl() + (pg.jdbcUrl().contains("?") ? "&" : "?") + "currentSchema=not_ours");
+        // Before: 33 lines of stack trace and no hits-service: line.
+        String output = stopsAtOnce(env, 1, "hits-service: the database migration at DB_URL='");
+        assertThat(output).contains("not_ours");
     }
 
     /**

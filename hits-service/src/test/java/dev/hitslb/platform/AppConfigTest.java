@@ -58,7 +58,16 @@ class AppConfigTest {
     void a_config_error_never_echoes_a_password() {
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgresql://hits:s3cret@db:5432/hits")))
                 .hasMessage("invalid DB_URL='postgresql://hits:***@db:5432/hits': expected a PostgreSQL JDBC URL"
-                        + " such as jdbc:postgresql://host:5432/hits");
+                        + " such as jdbc:postgresql://host:5432/hits (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
+        // What the driver cannot parse is refused here, at once, with the password masked.
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://u:hunter2@nowhere/x")))
+                .hasMessageStartingWith("invalid DB_URL='jdbc:postgresql://u:***@nowhere/x': expected");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")))
+                .hasMessageStartingWith("invalid DB_URL='jdbc:postgresql://127.0.0.1:notaport/hits?password=***': expected");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql:///hits"))).hasMessageContaining("DB_URL");
+        assertThat(AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret")).dbUrl())
+                .as("a password parameter is the driver's own: accepted, masked wherever printed")
+                .isEqualTo("jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
                 .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
         for (String url : new String[] {"redis://:s3cret@cache:notaport", "redis//app:s3cret@cache", "http://app:s3cret@cache",
