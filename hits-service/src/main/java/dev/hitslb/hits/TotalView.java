@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The total as readers see it: from the Redis cache when it is trusted, else from PostgreSQL. This
  * instance never answers less than the highest total it has already seen, so its readers never see
- * the count go backwards, even across a Redis restart.
+ * the count go backwards, even across a Redis restart; the one exception is a total above
+ * PostgreSQL's, which nothing committed (see {@link #refresh}).
  */
 final class TotalView {
     private static final Logger log = LoggerFactory.getLogger(TotalView.class);
@@ -55,11 +56,20 @@ final class TotalView {
         }
     }
 
-    /** Copies the database total into the cache; runs every CACHE_REFRESH_MS and at start-up. */
+    /**
+     * Copies the database total into the cache; runs every CACHE_REFRESH_MS and at start-up. What this
+     * instance or the cache held before the total was read and is above it was never committed (a
+     * value written into Redis by hand): both are corrected down to the total.
+     */
     void refresh() {
+        long shown = highest.get();
+        String cached = cache.peek();
         try {
             long total = repository.total(dbTimeout);
-            cache.refresh(total);
+            cache.refresh(total, cached);
+            if (shown > total && highest.compareAndSet(shown, total)) {
+                log.warn("this instance had shown {}, above PostgreSQL's total {}: corrected down", shown, total);
+            }
             seen(total);
         } catch (SQLException e) {
             log.debug("cache refresh skipped: database unavailable ({})", e.getMessage());

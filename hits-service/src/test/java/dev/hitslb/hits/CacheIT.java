@@ -94,4 +94,23 @@ class CacheIT {
             assertThat(app.get("/api/hits").body()).contains("\"hits\":100");
         }
     }
+
+    @Test
+    void a_cache_set_too_high_is_corrected_down_within_the_refresh_period() {
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        try (TestApp app = TestApp.start("cache-high", pg, redis);
+             RedisClient client = RedisClient.create(redis.host(), redis.port())) {
+            Load.run(100, 4, i -> Load.get(app.uri("/"), null));
+            client.set(HitCache.KEY, "999999999"); // anyone who reaches Redis can write it
+            Wait.until("/api/hits to show the first wrong total", Duration.ofSeconds(1),
+                    () -> app.get("/api/hits").body().contains("\"hits\":999999999"));
+            // Before: it answered 999999999 until the replica restarted, however long that took.
+            Wait.until("the cache and the replica to be corrected down to PostgreSQL's total", Duration.ofSeconds(2),
+                    () -> "100".equals(client.get(HitCache.KEY)) && app.get("/api/hits").body().contains("\"hits\":100"));
+            Load.run(5, 1, i -> Load.get(app.uri("/"), null));
+            assertThat(app.get("/api/hits").body()).contains("\"hits\":105");
+        }
+    }
 }
