@@ -226,6 +226,24 @@ class NginxProxyIT {
     }
 
     @Test
+    void when_no_replica_answers_in_the_end_the_first_that_said_503_is_asked_again() throws Exception {
+        // hits-1 and hits-2 answer in-doubt 503s, hits-3 and the backup are down: nginx tries all four
+        // ($upstream_status "503, 503, 502, 502") and is left with its own 502. @ask_again must go
+        // back to the FIRST replica that said 503, which may have counted the page load.
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
+             FakeReplica hits2 = FakeReplica.start("hits-2", 503);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), Ports.free()), Ports.free())) {
+            HttpResponse<String> response = get(lb, "/");
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(hits2.requestIds()).as("hits-2 was tried second, once").hasSize(1);
+            // Before: the recursive regex map took the last 503 in the list, hits-2.
+            assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-1");
+            assertThat(hits1.requestIds()).as("hits-1: tried first, then asked again with the same id").hasSize(2)
+                    .containsOnly(response.headers().firstValue("X-Request-Id").orElseThrow());
+        }
+    }
+
+    @Test
     void a_503_from_one_replica_is_still_retried_on_the_next() throws Exception {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
              FakeReplica hits2 = FakeReplica.start("hits-2", 200);
