@@ -352,9 +352,84 @@ class NginxProxyIT {
                     case "403" -> "forbidden";
                     case "404" -> "not found";
                     case "405" -> "method not allowed";
-                    case "413" -> "request body too large";
+                    case "413" -> "request body too large: the service takes none";
                     default -> "request URI too long";
                 } + "\",\"instance\":\"nginx\"}\n");
+    }
+
+    @Test
+    void a_request_announcing_a_body_is_refused_at_once_and_holds_no_slot() throws Exception {
+        // The committed limit (1024) lowered to 4 in this copy. Six clients from another address each
+        // announce a 1000-byte body and send one byte (the slow-body attack, which held every slot
+        // for as long as it went on): each is refused at once, and a client beside them is served.
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(),
+                     config -> config.replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;"))) {
+            List<Socket> attackers = new ArrayList<>();
+            try {
+                for (String head : List.of("Content-Length: 1000\r\n\r\nx", "Content-Length: 0001000\r\n\r\nx",
+                        "Transfer-Encoding: chunked\r\n\r\n3e8\r\nx")) {
+                    for (int i = 0; i < 2; i++) {
+                        Socket socket = new Socket(InetAddress.getLoopbackAddress(), lb.port(), InetAddress.getByName("127.0.0.2"), 0);
+                        attackers.add(socket);
+                        socket.setSoTimeout(3_000);
+                        socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: hits\r\n" + head)
+                                .getBytes(StandardCharsets.ISO_8859_1));
+                        byte[] status = socket.getInputStream().readNBytes(13);
+                        assertThat(new String(status, StandardCharsets.ISO_8859_1)).as(head).isEqualTo("HTTP/1.1 413 ");
+                    }
+                }
+                HttpResponse<String> served = get(lb, "/");
+                assertThat(served.statusCode()).as("a client beside the attack").isEqualTo(200);
+                assertThat(hits1.paths()).as("no body-bearing request reached the replica").containsExactly("/");
+            } finally {
+                for (Socket socket : attackers) {
+                    socket.close();
+                }
+            }
+            assertThat(get(lb, "/").statusCode()).as("a GET with Content-Length: 0 is a page load").isEqualTo(200);
+        }
+    }
+
+    @Test
+    void one_client_address_may_hold_only_its_share_of_the_slots() throws Exception {
+        // Lowered in this copy: 4 slots in all, 2 per client address. Two requests from 127.0.0.2 held
+        // at the replica fill that client's share: its third is refused at once, while a request from
+        // 127.0.0.3 still takes a slot. Keeping its third out is what keeps one client from all slots.
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200, release);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(), config -> config
+                     .replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;")
+                     .replace("limit_conn per_client 512;", "limit_conn per_client 2;"))) {
+            String request = "GET / HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n";
+            var clients = Executors.newVirtualThreadPerTaskExecutor();
+            List<CompletableFuture<String>> held = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                held.add(CompletableFuture.supplyAsync(() -> rawUnchecked(lb, request, "127.0.0.2"), clients));
+            }
+            Wait.until("2 requests from 127.0.0.2 held at hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 2);
+            assertJsonOverloaded(raw(lb, request, "127.0.0.2"));
+            held.add(CompletableFuture.supplyAsync(() -> rawUnchecked(lb, request, "127.0.0.3"), clients));
+            Wait.until("the request from 127.0.0.3 to reach hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 3);
+            release.countDown();
+            for (CompletableFuture<String> answer : held) {
+                assertThat(answer.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 ");
+            }
+            clients.close();
+        }
+    }
+
+    private static void assertJsonOverloaded(String response) {
+        assertThat(response).startsWith("HTTP/1.1 503 ").contains("\r\nRetry-After: 1\r\n")
+                .endsWith("{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
+    }
+
+    private static String rawUnchecked(NginxServer server, String request, String source) {
+        try {
+            return raw(server, request, source);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
