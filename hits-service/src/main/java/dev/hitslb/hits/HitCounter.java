@@ -6,6 +6,7 @@ import dev.hitslb.platform.Postgres;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -30,7 +31,9 @@ import org.slf4j.LoggerFactory;
  * not counted. The one case no design can close: the statement was sent and the connection broke
  * (PostgreSQL hung or crashed) before the answer came back. PostgreSQL may have committed it; those
  * clients get a 503 that says so, and {@code hits_in_doubt_total} counts them. A retry with the same
- * X-Request-Id (nginx retries with the same id) is recognised and never counted twice.
+ * X-Request-Id (nginx retries with the same id) is recognised and never counted twice, for as long
+ * as ids are remembered; so a batch whose oldest request waited longer than {@code maxWait} (well under
+ * that, however long this process stalled) counts nothing: its clients, long gone, were told nothing.
  */
 final class HitCounter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HitCounter.class);
@@ -46,6 +49,7 @@ final class HitCounter implements AutoCloseable {
     private final TotalView totalView;
     private final HitMetrics metrics;
     private final Duration timeout;
+    private final Duration maxWait;
     private final Runnable databaseAnswered;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     /** The batch the writer has taken from the queue: waiting for a connection, or its statement on its way. */
@@ -55,12 +59,17 @@ final class HitCounter implements AutoCloseable {
     /** Why the writer stopped before {@link #close}; null while it runs. */
     private volatile Throwable died;
 
-    /** {@code databaseAnswered} runs each time the database answered a batch (see DatabaseWatch#answered). */
-    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, Runnable databaseAnswered) {
+    /**
+     * {@code databaseAnswered} runs each time the database answered a batch (see DatabaseWatch#answered);
+     * {@code maxWait}: the longest a request may have waited and still be counted.
+     */
+    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, Duration maxWait,
+            Runnable databaseAnswered) {
         this.repository = repository;
         this.totalView = totalView;
         this.metrics = metrics;
         this.timeout = timeout;
+        this.maxWait = maxWait;
         this.databaseAnswered = databaseAnswered;
         metrics.waiting(() -> queue.size() + taken.size());
         this.writer = Thread.ofPlatform().name("hit-writer").daemon(false).start(this::writeLoop);
@@ -80,7 +89,7 @@ final class HitCounter implements AutoCloseable {
             throw writerDied();
         }
         long now = System.nanoTime();
-        Pending pending = new Pending(requestId, now, now + timeout.toNanos());
+        Pending pending = new Pending(requestId, now, now + timeout.toNanos(), Instant.now());
         queue.add(pending);
         if (died != null && pending.abandon()) { // it died after the check above: nobody will take it
             throw writerDied();
@@ -220,6 +229,11 @@ final class HitCounter implements AutoCloseable {
             Postgres.limit(connection, Duration.ofMillis(remainingMs));
             HitRepository.BatchResult result = recordWithRetry(connection, batch);
             databaseAnswered.run();
+            if (result == null) {
+                fail(batch, new DatabaseUnavailableException("waited more than " + maxWait.toSeconds()
+                        + " s to be counted (this process stalled): not counted"));
+                return;
+            }
             answer(batch, result);
         } catch (SQLException e) {
             if (isConnectionLost(e)) {
@@ -280,9 +294,10 @@ final class HitCounter implements AutoCloseable {
                 ids.add(pending.requestId);
             }
         }
+        Instant oldest = batch.stream().map(p -> p.arrivedAt).min(Instant::compareTo).orElseThrow();
         for (int attempt = 1; ; attempt++) {
             try {
-                return repository.record(connection, ids, anonymous);
+                return repository.record(connection, ids, anonymous, oldest, maxWait);
             } catch (SQLException e) {
                 // 40P01 deadlock, 40001 serialization failure: nothing was written, try again.
                 boolean transient_ = "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
@@ -334,13 +349,16 @@ final class HitCounter implements AutoCloseable {
         final String requestId;
         final long arrived;
         final long deadline;
+        /** When it arrived by the wall clock, which PostgreSQL's clock is compared with (see HitRepository). */
+        final Instant arrivedAt;
         final CompletableFuture<Long> result = new CompletableFuture<>();
         private final AtomicInteger state = new AtomicInteger(WAITING);
 
-        Pending(String requestId, long arrived, long deadline) {
+        Pending(String requestId, long arrived, long deadline, Instant arrivedAt) {
             this.requestId = requestId;
             this.arrived = arrived;
             this.deadline = deadline;
+            this.arrivedAt = arrivedAt;
         }
 
         /** The writer takes it: from now on the client waits for the batch's outcome. */

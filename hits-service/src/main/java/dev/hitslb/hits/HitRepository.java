@@ -11,6 +11,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,19 +28,26 @@ final class HitRepository {
      * - an id is stored as its 16-byte key (V2__request_keys.sql, requestKey);
      * - keys are inserted in sorted order, so two replicas inserting overlapping batches lock
      *   the same keys in the same order and cannot deadlock;
-     * - the counter grows by exactly the rows inserted plus the hits that carried no id.
+     * - the counter grows by exactly the rows inserted plus the hits that carried no id;
+     * - nothing at all when the batch's oldest request arrived longer ago than the bound, by
+     *   PostgreSQL's clock when the statement runs: however long the replica stalled before sending
+     *   it, a request is never counted after the ids it could repeat may have been forgotten.
      * Concurrent batches serialise on the counter row, so totals are handed out in commit order.
      */
     private static final String RECORD_BATCH = """
-            WITH fresh AS (
+            WITH in_time AS (
+                SELECT now() < to_timestamp(? / 1000.0) + make_interval(secs => ?) AS ok
+            ), fresh AS (
                 INSERT INTO hit_request (request_key)
-                SELECT key FROM unnest(?::uuid[]) AS keys(key) ORDER BY key
+                SELECT key FROM unnest(?::uuid[]) AS keys(key)
+                 WHERE (SELECT ok FROM in_time)
+                 ORDER BY key
                 ON CONFLICT (request_key) DO NOTHING
                 RETURNING request_key
             ), counter AS (
                 UPDATE hit_counter
                    SET hits = hits + (SELECT count(*) FROM fresh) + ?
-                 WHERE id = 1
+                 WHERE id = 1 AND (SELECT ok FROM in_time)
                 RETURNING hits
             )
             SELECT (SELECT hits FROM counter), ARRAY(SELECT request_key FROM fresh)
@@ -66,9 +74,11 @@ final class HitRepository {
 
     /**
      * Counts {@code requestIds} (distinct) that were never counted before, plus {@code anonymous}
-     * page loads that carried no id, in one durable commit.
+     * page loads that carried no id, in one durable commit; or nothing, returning null, when the
+     * oldest of them arrived ({@code oldestArrival}, this machine's clock) more than {@code maxWait} ago.
      */
-    BatchResult record(Connection connection, Collection<String> requestIds, int anonymous) throws SQLException {
+    BatchResult record(Connection connection, Collection<String> requestIds, int anonymous, Instant oldestArrival,
+            Duration maxWait) throws SQLException {
         MessageDigest sha256 = sha256();
         Map<UUID, String> ids = new HashMap<>();
         for (String id : requestIds) {
@@ -76,11 +86,16 @@ final class HitRepository {
         }
         try (PreparedStatement statement = connection.prepareStatement(RECORD_BATCH)) {
             Array keys = connection.createArrayOf("uuid", ids.keySet().toArray());
-            statement.setArray(1, keys);
-            statement.setInt(2, anonymous);
+            statement.setLong(1, oldestArrival.toEpochMilli());
+            statement.setLong(2, maxWait.toSeconds());
+            statement.setArray(3, keys);
+            statement.setInt(4, anonymous);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
                 long total = rs.getLong(1);
+                if (rs.wasNull()) {
+                    return null;
+                }
                 Set<String> fresh = new HashSet<>();
                 for (Object key : (Object[]) rs.getArray(2).getArray()) {
                     fresh.add(ids.get((UUID) key));

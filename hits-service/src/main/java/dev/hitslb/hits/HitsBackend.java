@@ -53,7 +53,9 @@ final class HitsBackend implements HitStore, AutoCloseable {
         cache = new HitCache(config.redis(), config.redisTimeout(), hitMetrics);
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
-        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), watch::answered);
+        // A third of the retention: ids are remembered for all of it, so a request that waited less is safe to count.
+        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), config.requestIdRetention().dividedBy(3),
+                watch::answered);
         watch.whenDown(counter::failWaiting);
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
         long refresh = config.cacheRefresh().toMillis();

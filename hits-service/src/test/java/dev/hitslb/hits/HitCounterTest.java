@@ -30,7 +30,7 @@ class HitCounterTest {
                     throw new StackOverflowError("simulated");
                 });
         Metrics metrics = new Metrics();
-        HitCounter counter = new HitCounter(new HitRepository(dying), null, new HitMetrics(metrics.registry()), TIMEOUT, () -> { });
+        HitCounter counter = new HitCounter(new HitRepository(dying), null, new HitMetrics(metrics.registry()), TIMEOUT, Duration.ofSeconds(60), () -> { });
         try {
             assertFailsWellWithinTheTimeout(() -> counter.count("first"));
             assertFailsWellWithinTheTimeout(() -> counter.count("second"));
