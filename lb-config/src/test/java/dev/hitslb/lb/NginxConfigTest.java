@@ -189,14 +189,14 @@ class NginxConfigTest {
                 "listen 127.0.0.1:9000;",
                 "proxy_http_version 1.1;",
                 "proxy_set_header Connection \"\";",
-                "proxy_set_header X-Request-Id $request_id;",
+                "proxy_set_header X-Request-Id $hits_request_key;",
                 "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                 "proxy_set_header X-Forwarded-Proto $scheme;",
                 "add_header X-Upstream $upstream_addr always;",
                 "proxy_next_upstream error timeout http_502 http_503 http_504;",
                 "proxy_next_upstream_tries 4;",
                 "server_tokens off;",
-                "$upstream_addr", "$upstream_status", "$upstream_response_time", "$request_id",
+                "$upstream_addr", "$upstream_status", "$upstream_response_time", "rid=$hits_request_key",
                 "location = /nginx-health",
                 "stub_status;");
         assertThat(main).doesNotContain("resolver ").contains("include upstream.conf;");
@@ -211,14 +211,14 @@ class NginxConfigTest {
         String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
         String server = main.substring(main.indexOf("    server {"));
         assertThat(server.substring(0, server.indexOf("\n        location ")))
-                .contains("add_header X-Request-Id $request_id always;");
+                .contains("add_header X-Request-Id $hits_request_key always;");
         String[] parts = server.split("\n        location ");
         List<String> locations = List.of(parts).subList(1, parts.length);
         assertThat(locations).isNotEmpty().allSatisfy(location -> {
             String block = location.substring(0, location.indexOf("\n        }"));
             if (block.contains("add_header")) {
                 assertThat(block).as(block.lines().findFirst().orElseThrow())
-                        .contains("add_header X-Request-Id $request_id always;");
+                        .contains("add_header X-Request-Id $hits_request_key always;");
             }
         });
     }

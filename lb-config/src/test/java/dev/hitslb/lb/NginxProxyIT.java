@@ -191,6 +191,32 @@ class NginxProxyIT {
     }
 
     @Test
+    void a_valid_idempotency_key_is_the_counting_key_and_anything_else_is_replaced_by_nginx_s_id() throws Exception {
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
+             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+            String uuid = "3f2b8c1e-9a47-4d2e-b6f0-5c1d7e9a2b43";
+            for (int i = 0; i < 2; i++) { // a retry: the same key both times
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                        .header("Idempotency-Key", uuid).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(response.headers().firstValue("X-Request-Id")).hasValue("key:" + uuid);
+            }
+            assertThat(hits1.requestIds()).containsExactly("key:" + uuid, "key:" + uuid);
+            // Too short, too long, a quote, a space, a slash: replaced by nginx's own id, never refused.
+            for (String bad : List.of("short-key", "k".repeat(129), "\"0123456789abcdef\"", "0123456789 abcdef", "0123456789abcdef/x")) {
+                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                        .header("Idempotency-Key", bad).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(response.statusCode()).as(bad).isEqualTo(200);
+                assertThat(response.headers().firstValue("X-Request-Id")).as(bad).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+            }
+            // What a client sends as X-Request-Id is never the key: nginx sets that header itself.
+            HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                    .header("X-Request-Id", "someone-elses-id").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(forged.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+            assertThat(hits1.requestIds()).doesNotContain("someone-elses-id");
+        }
+    }
+
+    @Test
     void a_replica_s_503_reaches_the_client_with_its_body_and_the_request_id_it_was_given() throws Exception {
         // hits-2 answers an in-doubt 503; hits-1, hits-3 and the backup are down. nginx moves on from
         // the 503 (it may be a replica shutting down) and finds no one else: the client must still
@@ -240,6 +266,33 @@ class NginxProxyIT {
             assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-1");
             assertThat(hits1.requestIds()).as("hits-1: tried first, then asked again with the same id").hasSize(2)
                     .containsOnly(response.headers().firstValue("X-Request-Id").orElseThrow());
+        }
+    }
+
+    @Test
+    void when_the_replica_asked_again_fails_too_the_client_gets_nginx_s_json_503_not_an_html_502() throws Exception {
+        // hits-1 answers an in-doubt 503, then dies (it closes the connection when asked again); the
+        // others are down. Before: nginx's own HTML 502, as error_page inside @ask_again never fired
+        // (recursive_error_pages must be on where the first error_page fires).
+        HttpServer flaky = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        flaky.createContext("/", exchange -> {
+            if (asked.incrementAndGet() == 1) {
+                byte[] body = "{\"error\":\"in doubt\",\"instance\":\"hits-1\"}\n".getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(503, body.length);
+                exchange.getResponseBody().write(body);
+            }
+            exchange.close(); // the second time: no answer at all
+        });
+        flaky.start();
+        try (NginxServer lb = nginxInFrontOf(List.of(flaky.getAddress().getPort(), Ports.free(), Ports.free()), Ports.free())) {
+            HttpResponse<String> response = get(lb, "/");
+            assertThat(asked.get()).as("hits-1 asked, then asked again").isEqualTo(2);
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("nginx");
+            assertThat(response.body()).isEqualTo("{\"error\":\"no replica is available, try again shortly\",\"instance\":\"nginx\"}\n");
+        } finally {
+            flaky.stop(0);
         }
     }
 

@@ -182,6 +182,49 @@ class FailoverIT {
     }
 
     /**
+     * Exactly once end to end: a client that sends each page load with an Idempotency-Key of its own
+     * and retries it with the same key after every 503 (in doubt or not) and every broken connection,
+     * while PostgreSQL is SIGKILLed mid-commit and a replica is SIGKILLed, gets every page load
+     * answered in the end, and the total grows by exactly its page loads: none lost, none twice.
+     */
+    @Test
+    void a_client_retrying_with_its_idempotency_key_is_counted_exactly_once_through_kills() {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+        List<Answer> answers;
+        try (Load load = Load.steady(CONCURRENCY, i -> pageLoadUntilAnswered(client, java.util.UUID.randomUUID().toString(), retries))) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            stack.kill("postgres");
+            stack.kill("hits-2");
+            LbStack.sleep(Duration.ofSeconds(2));
+            stack.start("postgres");
+            stack.start("hits-2");
+            LbStack.sleep(Duration.ofSeconds(2));
+            answers = load.stop();
+        }
+        print("SIGKILL PostgreSQL and hits-2 under load; every page load retried with its key until answered", answers);
+        System.out.println("  retries: " + retries.get());
+        assertThat(retries.get()).as("the kills cost some answers, so the client had to retry").isPositive();
+        assertThat(Load.failed(answers)).as("every page load answered in the end").isEmpty();
+        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == distinct page loads").isEqualTo(answers.size());
+    }
+
+    /** One page load: sent with {@code key}, and again with the same key after a 503 or no answer, for at most 30 s. */
+    private static Answer pageLoadUntilAnswered(HttpClient client, String key, java.util.concurrent.atomic.AtomicInteger retries) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/")).header("Accept", "application/json")
+                .header("Idempotency-Key", key).timeout(Duration.ofSeconds(5)).build();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            Answer answer = Load.send(client, request, response -> { });
+            if (answer.ok() || System.nanoTime() > deadline || (answer.status() != 503 && answer.status() != 0)) {
+                return answer;
+            }
+            retries.incrementAndGet();
+            LbStack.sleep(Duration.ofMillis(200));
+        }
+    }
+
+    /**
      * PostgreSQL stopped, then hung: a page load through nginx gets its 503 within a second (the HTTP
      * contract), though nginx takes it to every replica and the backup before it gives up. So each
      * replica must already know the database is down, not find out by waiting for it in turn.
