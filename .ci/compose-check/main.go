@@ -104,12 +104,32 @@ func writableOutput(volume types.ServiceVolumeConfig) bool {
 // expectations: what the README promises about compose.yaml.
 func expectations(project *types.Project) []string {
 	var problems []string
+	// Images the project builds, each once: hits-1 builds the replicas' image, the others run it.
+	built := map[string]string{}
+	for _, service := range project.Services {
+		if service.Build != nil {
+			if other, twice := built[service.Image]; twice {
+				problems = append(problems, fmt.Sprintf("%s and %s both build %s: build it once", other, service.Name, service.Image))
+			}
+			built[service.Image] = service.Name
+		}
+	}
 	for _, service := range project.Services {
 		if len(service.Ports) > 0 && service.Name != "nginx" {
 			problems = append(problems, service.Name+" publishes a port: only nginx should")
 		}
-		// The load-test profile's services (k6 and its one-shot helper) run to completion: no healthcheck.
-		if !slices.Contains(service.Profiles, "loadtest") && service.HealthCheck == nil && service.Build == nil {
+		for _, port := range service.Ports {
+			if port.HostIP != "127.0.0.1" {
+				problems = append(problems, fmt.Sprintf("%s publishes port %s on %q: the default must be 127.0.0.1 (LB_BIND)",
+					service.Name, port.Published, port.HostIP))
+			}
+		}
+		if _, runsBuilt := built[service.Image]; service.Build == nil && runsBuilt && service.PullPolicy != types.PullPolicyNever {
+			problems = append(problems, service.Name+" runs the built "+service.Image+" but may pull it: pull_policy: never")
+		}
+		// The image's HEALTHCHECK covers what the project builds. The load-test profile's services (k6
+		// and its one-shot helper) run to completion: no healthcheck.
+		if _, runsBuilt := built[service.Image]; !slices.Contains(service.Profiles, "loadtest") && service.HealthCheck == nil && !runsBuilt {
 			problems = append(problems, service.Name+" has no healthcheck")
 		}
 		if strings.HasSuffix(service.Image, ":latest") || (service.Build == nil && !strings.Contains(service.Image, ":")) {
