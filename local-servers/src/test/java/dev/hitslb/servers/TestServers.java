@@ -1,7 +1,12 @@
 package dev.hitslb.servers;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.postgresql.PostgreSQLContainer;
@@ -14,13 +19,15 @@ import org.testcontainers.utility.DockerImageName;
  * test fails, naming what to install: it is never skipped.
  *
  * <p>Environment: {@code TEST_JDBC_URL} (+ {@code TEST_DB_USER}, {@code TEST_DB_PASSWORD})
- * and {@code TEST_REDIS_URL} ({@code redis://host:port}).
+ * and {@code TEST_REDIS_URL} ({@code redis://host:port}); {@code TEST_SERVERS=containers} takes
+ * Testcontainers even where local binaries exist ({@code local}: local binaries only; unset: either).
+ * The containers run the images compose.yaml runs, read from it: one place for their versions.
  */
 public final class TestServers {
     /** The tests' database, its owner and that owner's password (a throwaway server's local default). */
     static final String DATABASE = "test";
-    static final DockerImageName POSTGRES_IMAGE = DockerImageName.parse("postgres:17-alpine");
-    static final DockerImageName REDIS_IMAGE = DockerImageName.parse("redis:7.4-alpine");
+    static final DockerImageName POSTGRES_IMAGE = DockerImageName.parse(composeImage("postgres"));
+    static final DockerImageName REDIS_IMAGE = DockerImageName.parse(composeImage("redis"));
 
     private static PostgresEndpoint sharedPostgres;
     private static RedisEndpoint sharedRedis;
@@ -56,7 +63,7 @@ public final class TestServers {
 
     /** A PostgreSQL of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledPostgres ownPostgres() {
-        if (localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
+        if (source() != Source.CONTAINERS && localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
             PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), DATABASE, true);
             return new ControlledPostgres(server.endpoint(), server.adminEndpoint(), server);
         }
@@ -89,7 +96,7 @@ public final class TestServers {
 
     /** A Redis of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledRedis ownRedis() {
-        if (localBinariesPresent("redis-server")) {
+        if (source() != Source.CONTAINERS && localBinariesPresent("redis-server")) {
             RedisServer server = RedisServer.start(ThrowawayDirs.create("redis"), Ports.free(), true);
             return new ControlledRedis(server.endpoint(), server);
         }
@@ -111,6 +118,20 @@ public final class TestServers {
     public record ControlledRedis(RedisEndpoint endpoint, ServerControl control) {
     }
 
+    /** Where throwaway servers come from: TEST_SERVERS. */
+    private enum Source { ANY, LOCAL, CONTAINERS }
+
+    private static Source source() {
+        String value = System.getenv().getOrDefault("TEST_SERVERS", "");
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "" -> Source.ANY;
+            case "local" -> Source.LOCAL;
+            case "containers" -> Source.CONTAINERS;
+            default -> throw new IllegalStateException(
+                    "TEST_SERVERS must be 'local' or 'containers' (or unset: local binaries, else containers), got '" + value + "'");
+        };
+    }
+
     private static boolean localBinariesPresent(String... names) {
         try {
             for (String name : names) {
@@ -118,8 +139,38 @@ public final class TestServers {
             }
             return true;
         } catch (Binaries.MissingBinaryException e) {
+            if (source() == Source.LOCAL) {
+                throw e;
+            }
             return false;
         }
+    }
+
+    /**
+     * The image compose.yaml gives SERVICE (its {@code image:} line), found from the working folder
+     * upwards: the one place the project pins it.
+     */
+    static String composeImage(String service) {
+        Path dir = Path.of("").toAbsolutePath();
+        while (dir != null && !Files.isRegularFile(dir.resolve("compose.yaml"))) {
+            dir = dir.getParent();
+        }
+        if (dir == null) {
+            throw new IllegalStateException("compose.yaml not found from " + Path.of("").toAbsolutePath() + " upwards");
+        }
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("compose.yaml"));
+            int at = lines.indexOf("  " + service + ":");
+            for (int i = at + 1; at >= 0 && i < lines.size() && !lines.get(i).matches("  \\S.*"); i++) {
+                String line = lines.get(i).strip();
+                if (line.startsWith("image:")) {
+                    return line.substring("image:".length()).strip();
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        throw new IllegalStateException(dir.resolve("compose.yaml") + " has no 'image:' for the service " + service);
     }
 
     private static void requireDocker(String binary) {
