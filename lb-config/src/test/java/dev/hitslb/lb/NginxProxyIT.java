@@ -385,7 +385,10 @@ class NginxProxyIT {
                 List.of("HTTP/1.1 405 ", "TRACE / HTTP/1.1\r\nHost: hits\r\n\r\n"),
                 List.of("HTTP/1.1 414 ", "GET " + longUri + " HTTP/1.1\r\nHost: hits\r\n\r\n"),
                 List.of("HTTP/1.1 404 ", "GET /nginx-error HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n"),
-                List.of("HTTP/1.1 413 ", "POST / HTTP/1.1\r\nHost: hits\r\nContent-Length: 2000000\r\n\r\n"));
+                List.of("HTTP/1.1 413 ", "POST / HTTP/1.1\r\nHost: hits\r\nContent-Length: 2000000\r\n\r\n"),
+                // Before: nginx's HTML pages.
+                List.of("HTTP/1.1 501 ", "GET / HTTP/1.1\r\nHost: hits\r\nTransfer-Encoding: gzip\r\n\r\n"),
+                List.of("HTTP/1.1 505 ", "GET / HTTP/3.0\r\nHost: hits\r\n\r\n"));
         for (List<String> request : requests) {
             assertJsonRefusal(raw(nginx, request.get(1)), request.get(0));
         }
@@ -406,6 +409,8 @@ class NginxProxyIT {
                     case "404" -> "not found";
                     case "405" -> "method not allowed";
                     case "413" -> "request body too large: the service takes none";
+                    case "501" -> "not implemented: nginx cannot read this Transfer-Encoding";
+                    case "505" -> "HTTP version not supported: send HTTP/1.1";
                     default -> "request URI too long";
                 } + "\",\"instance\":\"nginx\"}\n");
     }
