@@ -86,6 +86,13 @@ def check_overlay(algorithm, docs, images):
     if ("backup;" in upstream) != ("hits-backup" in named):
         fail(config, "a backup server line must name hits-backup, and hits-backup only as backup")
 
+    # NetworkPolicy: ingress denied by default; nginx open to all; each other tier only from the one before it.
+    policies = by_kind.get("NetworkPolicy", [])
+    if not any(p["spec"].get("podSelector") == {} and "Ingress" in p["spec"].get("policyTypes", [])
+               and not p["spec"].get("ingress") for p in policies):
+        fail({"kind": "NetworkPolicy", "metadata": {"name": "(none)"}}, "no default-deny ingress policy (podSelector {})")
+    allowed_sources = {"hits-service": {"nginx"}, "postgres": {"hits-service"}, "redis": {"hits-service"}}
+
     pdb_selectors = [p["spec"]["selector"]["matchLabels"] for p in by_kind.get("PodDisruptionBudget", [])]
     for w in workloads:
         spec = w["spec"]["template"]["spec"]
@@ -111,6 +118,16 @@ def check_overlay(algorithm, docs, images):
             if ":" not in c["image"] or c["image"].endswith(":latest"):
                 fail(w, f"container {c['name']}: image {c['image']} is not pinned to a tag")
         component = labels.get("app.kubernetes.io/name")
+        selecting = [p for p in policies if p["spec"].get("podSelector", {}).get("matchLabels")
+                     and all(labels.get(k) == v for k, v in p["spec"]["podSelector"]["matchLabels"].items())]
+        rules = [r for p in selecting for r in p["spec"].get("ingress", [])]
+        if not selecting:
+            fail(w, "no NetworkPolicy selects its pods")
+        elif component in allowed_sources:
+            sources = {peer.get("podSelector", {}).get("matchLabels", {}).get("app.kubernetes.io/name")
+                       for r in rules for peer in r.get("from", [{}])}
+            if sources != allowed_sources[component]:
+                fail(w, f"NetworkPolicy lets in {sorted(map(str, sources))}; only {sorted(allowed_sources[component])} may reach it")
         expected_image = {"nginx": images.get("nginx"), "postgres": images.get("postgres"),
                           "redis": images.get("redis"), "hits-service": SERVICE_IMAGE}.get(component)
         if expected_image and spec["containers"][0]["image"] != expected_image:
