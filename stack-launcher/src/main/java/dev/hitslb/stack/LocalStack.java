@@ -123,7 +123,7 @@ public final class LocalStack {
         writeNginxConfig(NginxConfig.main(RenderTarget.LOCAL, layout.topology(), layout.nginxPort()), upstream);
         layout.save();
         copyJar();
-        out.println("Starting hits-lb: " + layout.algorithm() + " over " + layout.topology().replicas().size()
+        out.println("Starting " + layout.title() + ": " + layout.algorithm() + " over " + layout.topology().replicas().size()
                 + " replicas" + layout.topology().backup().map(b -> " and the standby " + b.name()).orElse("")
                 + ", nginx " + nginx + ", state in " + layout.home());
         out.println(Binaries.nginx().describe());
@@ -489,7 +489,7 @@ public final class LocalStack {
 
     private void progress(String name, String message) {
         synchronized (out) {
-            out.printf("  %-12s %s%n", name, message);
+            out.printf("  %-" + layout.nameWidth() + "s %s%n", name, message);
             out.flush();
         }
     }

@@ -13,6 +13,7 @@ import picocli.CommandLine;
 /** {@code ./stack}: the whole topology on this machine, no Docker needed. See the README, "Run it". */
 // scope INHERIT: every subcommand takes --help too (./stack up --help); `./stack help [COMMAND]` works as well.
 @Command(name = "stack", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        version = "./stack of hits-lb, on Java ${java.version} (${java.vendor})",
         subcommands = CommandLine.HelpCommand.class,
         description = {"PostgreSQL, Redis, the service's replicas and nginx as local processes on 127.0.0.1.",
                 "State, data and logs: .stack/ (git-ignored). NAME: postgres, redis, hits-1..hits-N, hits-backup, nginx",
@@ -53,14 +54,14 @@ public final class StackCommand {
         String local = "localhost:" + port;
         System.out.printf("""
 
-                hits-lb is up in %.1f s: %s
+                %6$s is up in %.1f s: %s
                   try       for i in 1 2 3 4 5 6; do curl -s -H 'Accept: application/json' %s/; echo; done
                   watch     ./stack status   ./stack logs nginx   tail -f %s
                   failover  ./stack kill %5$s   (keep curling)   ./stack start %5$s
                   stop      ./stack down   (the count is kept; ./stack down && rm -rf .stack resets it)
                 """, (System.nanoTime() - t0) / 1e9, layout.url(), local,
                 Path.of("").toAbsolutePath().relativize(layout.dir("nginx").resolve("logs/access.log")),
-                layout.replicaNames().get(Math.min(1, layout.replicaNames().size() - 1)));
+                layout.replicaNames().get(Math.min(1, layout.replicaNames().size() - 1)), layout.title());
         return 0;
     }
 
@@ -120,8 +121,9 @@ public final class StackCommand {
         return 0;
     }
 
-    @Command(name = "watch", description = {"One refreshing screen: each process's state, the page loads a second each replica",
-            "answers and nginx's errors (from its access log), the total in PostgreSQL. q or Ctrl-C leaves."})
+    @Command(name = "watch", description = {"One refreshing screen: each process's state, its answers a second, the total.",
+            "The page loads a second each replica answers and nginx's errors (from its access log), and the",
+            "total in PostgreSQL. q or Ctrl-C leaves."})
     int watch(@Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "1", description = "Default: ${DEFAULT-VALUE}")
               double interval,
               @Option(names = "--frames", paramLabel = "N", defaultValue = "0",

@@ -58,6 +58,16 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
         return Topology.local(service.name(), replicaPorts, Optional.of(backupPort)).forAlgorithm(other);
     }
 
+    /** How wide a column of process names is: the longest name, e.g. orders-backup, and at least 12. */
+    public int nameWidth() {
+        return names().stream().mapToInt(String::length).reduce(12, Math::max);
+    }
+
+    /** The stack's name in messages: the service's, as hits-lb for hits, orders-lb for orders. */
+    public String title() {
+        return service.name() + "-lb";
+    }
+
     /** Every process of the stack, in start order: postgres, redis, NAME-1..N, NAME-backup (if any), nginx. */
     public List<String> names() {
         List<String> names = new ArrayList<>(List.of("postgres", "redis"));

@@ -85,9 +85,10 @@ final class StackWatch {
                         Duration interval, String total, LocalTime now) {
         double seconds = Math.max(0.001, interval.toMillis() / 1000.0);
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%s  %s  %s   %s   (q or Ctrl-C leaves)%n%n", layout.service().name() + "-lb",
+        s.append(String.format(Locale.ROOT, "%s  %s  %s   %s   (q or Ctrl-C leaves)%n%n", layout.title(),
                 layout.algorithm().id(), layout.url(), now.format(CLOCK)));
-        s.append(String.format(Locale.ROOT, "%-12s %-9s %8s %9s %9s%n", "process", "state", "pid", "answers/s", "errors/s"));
+        String row = "%-" + layout.nameWidth() + "s %-9s %8s %9s %9s%n";
+        s.append(String.format(Locale.ROOT, row, "process", "state", "pid", "answers/s", "errors/s"));
         for (String name : layout.names()) {
             String rate = "";
             String errors = "";
@@ -98,7 +99,7 @@ final class StackWatch {
                 rate = String.format(Locale.ROOT, "%.1f", counts.answers() / seconds);
                 errors = String.format(Locale.ROOT, "%.1f", counts.failed() / seconds);
             }
-            s.append(String.format(Locale.ROOT, "%-12s %-9s %8s %9s %9s%n", name, states.get(name),
+            s.append(String.format(Locale.ROOT, row, name, states.get(name),
                     pids.containsKey(name) ? pids.get(name).toString() : "-", rate, errors));
         }
         s.append(String.format(Locale.ROOT, "%ntotal in PostgreSQL: %s%n", total));
