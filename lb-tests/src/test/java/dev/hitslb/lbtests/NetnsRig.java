@@ -39,7 +39,20 @@ final class NetnsRig implements AutoCloseable {
         ip("link", "add", rig.bridge, "type", "bridge");
         ip("addr", "add", rig.hostAddress() + "/16", "dev", rig.bridge);
         ip("link", "set", rig.bridge, "up");
+        rig.acceptForwarding(true);
         return rig;
+    }
+
+    /**
+     * Lets frames between the bridge's own ports through the host's firewall. Where Docker runs (or
+     * ran: it leaves them so), the FORWARD policy is DROP and bridged frames go through iptables
+     * (bridge-nf-call-iptables), and every namespace would be cut off from the others.
+     */
+    private void acceptForwarding(boolean on) {
+        String iptables = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/iptables")) ? "/usr/sbin/iptables" : "iptables";
+        List<String> rule = List.of(iptables, on ? "-I" : "-D", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT");
+        // No iptables at all: no firewall in the way either.
+        quietly(rule);
     }
 
     /** This host's address on the bridge: the containers reach PostgreSQL and Redis here. */
@@ -123,6 +136,7 @@ final class NetnsRig implements AutoCloseable {
         links.forEach(link -> quietly(List.of("ip", "link", "del", link)));
         links.clear();
         quietly(List.of("ip", "link", "del", bridge));
+        acceptForwarding(false);
     }
 
     @Override
