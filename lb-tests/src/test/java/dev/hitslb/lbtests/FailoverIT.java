@@ -11,7 +11,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -190,9 +192,9 @@ class FailoverIT {
     @Test
     void a_client_retrying_with_its_idempotency_key_is_counted_exactly_once_through_kills() {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
-        java.util.concurrent.atomic.AtomicInteger retries = new java.util.concurrent.atomic.AtomicInteger();
+        AtomicInteger retries = new AtomicInteger();
         List<Answer> answers;
-        try (Load load = Load.steady(CONCURRENCY, i -> pageLoadUntilAnswered(client, java.util.UUID.randomUUID().toString(), retries))) {
+        try (Load load = Load.steady(CONCURRENCY, i -> pageLoadUntilAnswered(client, UUID.randomUUID().toString(), retries))) {
             LbStack.sleep(Duration.ofSeconds(1));
             stack.kill("postgres");
             stack.kill("hits-2");
@@ -210,7 +212,7 @@ class FailoverIT {
     }
 
     /** One page load: sent with {@code key}, and again with the same key after a 503 or no answer, for at most 30 s. */
-    private static Answer pageLoadUntilAnswered(HttpClient client, String key, java.util.concurrent.atomic.AtomicInteger retries) {
+    private static Answer pageLoadUntilAnswered(HttpClient client, String key, AtomicInteger retries) {
         HttpRequest request = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/")).header("Accept", "application/json")
                 .header("Idempotency-Key", key).timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

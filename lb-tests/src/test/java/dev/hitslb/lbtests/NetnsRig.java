@@ -1,6 +1,8 @@
 package dev.hitslb.lbtests;
 
 import dev.hitslb.servers.Commands;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -49,7 +51,7 @@ final class NetnsRig implements AutoCloseable {
      * (bridge-nf-call-iptables), and every namespace would be cut off from the others.
      */
     private void acceptForwarding(boolean on) {
-        String iptables = java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/iptables")) ? "/usr/sbin/iptables" : "iptables";
+        String iptables = Files.isExecutable(Path.of("/usr/sbin/iptables")) ? "/usr/sbin/iptables" : "iptables";
         List<String> rule = List.of(iptables, on ? "-I" : "-D", "FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT");
         // No iptables at all: no firewall in the way either.
         quietly(rule);
