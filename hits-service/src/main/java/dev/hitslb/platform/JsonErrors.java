@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -37,8 +36,12 @@ final class JsonErrors {
                 ctx -> error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path(), instance));
     }
 
+    /** The error body: a record, so its fields come out in this order every time, as nginx's own errors do. */
+    record ErrorBody(String error, String instance) {
+    }
+
     private static void error(Context ctx, int status, String message, String instance) {
-        ctx.status(status).json(Map.of("error", message, "instance", instance));
+        ctx.status(status).json(new ErrorBody(message, instance));
     }
 
     /**
