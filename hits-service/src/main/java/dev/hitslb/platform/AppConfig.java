@@ -40,7 +40,7 @@ public record AppConfig(
      */
     public static final int MAX_POOL_SIZE = 20;
 
-    /** Reads and validates every variable of the README's configuration table. */
+    /** Reads and validates every variable of docs/configuration.md#the-services-variables. */
     public static AppConfig from(Map<String, String> env) {
         Env e = new Env(env);
         return new AppConfig(
@@ -51,7 +51,7 @@ public record AppConfig(
                 e.text("DB_USER", "hits"),
                 e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", "hits"),
                 e.integer("DB_POOL_SIZE", 4, 2, MAX_POOL_SIZE, "a whole number from 2 to " + MAX_POOL_SIZE
-                        + ", the most one replica may hold (README, \"Connection budget\")"),
+                        + ", the most one replica may hold (docs/configuration.md#connection-budget)"),
                 Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
                 Duration.ofSeconds(e.integer("DB_STARTUP_TIMEOUT_SECONDS", 30, 0, 3_600)),
                 e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379"),
@@ -60,7 +60,7 @@ public record AppConfig(
                 // 3 minutes: nginx sets a new id for every client request, so a repeated id is its own retry,
                 // seconds later. Longer, the table of remembered ids outgrows PostgreSQL's buffers and counting
                 // slows: after a soak at half the 2-core bench machine's rate, (c) kept 108 % of its fresh
-                // throughput at 3 minutes, 89 % at 5, 79 % at 15 (README, Performance).
+                // throughput at 3 minutes, 89 % at 5, 79 % at 15 (docs/performance.md#steady-state).
                 Duration.ofSeconds(e.integer("REQUEST_ID_RETENTION_SECONDS", 180, 60, 30 * 86_400)),
                 Duration.ofMillis(e.integer("SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000)));
     }

@@ -136,7 +136,7 @@ public final class Postgres {
             throw new StartupException(StartupException.BAD_CONFIGURATION, "DB_POOL_SIZE=" + config.dbPoolSize()
                     + " (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: " + Math.max(free, 0) + " left (" + figures
                     + ", this one included); lower DB_POOL_SIZE, run fewer replicas or raise max_connections"
-                    + " (README, \"Connection budget\")");
+                    + " (docs/configuration.md#connection-budget)");
         }
         log.info("connection budget: DB_POOL_SIZE={} + 1 (the database watch) of the {} connections left ({}, this one included)",
                 config.dbPoolSize(), free, figures);

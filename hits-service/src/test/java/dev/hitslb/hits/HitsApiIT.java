@@ -15,7 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The HTTP contract (README, "HTTP API"), against a real instance on real PostgreSQL and Redis. */
+/** The HTTP contract (docs/configuration.md#http-api), against a real instance on real PostgreSQL and Redis. */
 class HitsApiIT {
     private static final String JSON = "application/json";
     private static PostgresEndpoint pg;

@@ -40,7 +40,7 @@ class AppConfigTest {
         assertThat(AppConfig.from(Map.of("DB_POOL_SIZE", "20")).dbPoolSize()).isEqualTo(20);
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_POOL_SIZE", "21")))
                 .hasMessage("invalid DB_POOL_SIZE='21': expected a whole number from 2 to 20, the most one replica"
-                        + " may hold (README, \"Connection budget\")");
+                        + " may hold (docs/configuration.md#connection-budget)");
         for (String notAnAddress : new String[] {"localhost", "256.0.0.1", "1.2.3", "fe80::zz"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("BIND_ADDRESS", notAnAddress)))
                     .hasMessage("invalid BIND_ADDRESS='" + notAnAddress + "': expected an IP address such as 127.0.0.1"

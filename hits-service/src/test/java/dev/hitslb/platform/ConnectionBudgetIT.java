@@ -34,7 +34,7 @@ class ConnectionBudgetIT {
                         .isInstanceOf(StartupException.class)
                         .hasMessage("DB_POOL_SIZE=5 (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: 5 left (DB_USER='"
                                 + owner.user() + "' has CONNECTION LIMIT 6, 2 in use, this one included); lower DB_POOL_SIZE,"
-                                + " run fewer replicas or raise max_connections (README, \"Connection budget\")")
+                                + " run fewer replicas or raise max_connections (docs/configuration.md#connection-budget)")
                         .extracting(e -> ((StartupException) e).exitCode()).isEqualTo(StartupException.BAD_CONFIGURATION);
                 // A closed connection's backend leaves pg_stat_activity a moment later.
                 Wait.until("the refused start-up's connection to end", Duration.ofSeconds(5), () -> roleConnections(held) == 1);
