@@ -101,7 +101,7 @@ func writableOutput(volume types.ServiceVolumeConfig) bool {
 	return !volume.ReadOnly && strings.HasSuffix(volume.Source, string(filepath.Separator)+"out")
 }
 
-// expectations: what the README promises about compose.yaml.
+// expectations: what the README and docs/configuration.md#composeyaml promise about compose.yaml.
 func expectations(project *types.Project) []string {
 	var problems []string
 	// Images the project builds, each once: hits-1 builds the replicas' image, the others run it.

@@ -42,7 +42,7 @@ import java.util.stream.Collectors;
 import java.util.stream.LongStream;
 
 /**
- * {@code bench/run}: the performance goals of the README's "Performance", measured in one run on this machine (loopback only):
+ * {@code bench/run}: the performance goals of docs/performance.md#where-the-goals-stand, measured in one run on this machine (loopback only):
  * <ol type="a">
  *   <li>the proxy ceiling: the same nginx binary and config proxying to an upstream that only returns 200,</li>
  *   <li>one replica, directly,</li>

@@ -8,9 +8,9 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench/run}: the performance goals, measured in one run. See the README, "Performance". */
+/** {@code bench/run}: the performance goals, measured in one run. See docs/performance.md#what-each-run-measures. */
 @Command(name = "bench/run", mixinStandardHelpOptions = true,
-        description = {"The performance goals (README, Performance), measured in one run on this machine.",
+        description = {"The performance goals (docs/performance.md), measured in one run on this machine.",
                 "Its own throwaway stack, started empty; the report also goes to bench/out/results.md. Exit 1 when a goal is missed."})
 public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--jar", hidden = true, defaultValue = "${env:SERVICE_JAR:-hits-service/target/hits-service.jar}")
@@ -39,7 +39,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--soak", paramLabel = "MINUTES", defaultValue = "0",
             description = {"Instead of the standard run: the steady state. (c) fresh, then half its rate for MINUTES (at least "
-                    + Soak.MIN_MINUTES + ") with REQUEST_ID_RETENTION_SECONDS at half of that, then (c) again (README, Performance)."})
+                    + Soak.MIN_MINUTES + ") with REQUEST_ID_RETENTION_SECONDS at half of that, then (c) again (docs/performance.md#steady-state)."})
     int soak;
 
     public static void main(String[] args) {

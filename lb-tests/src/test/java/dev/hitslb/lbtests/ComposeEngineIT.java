@@ -215,7 +215,7 @@ class ComposeEngineIT {
                     .as("fail_timeout + 1 s after PostgreSQL and Redis are back, every page load is answered").isEmpty();
         }
         System.out.println("PostgreSQL restarted, Redis killed and started: " + Load.summary(answers));
-        // The README's promise: PostgreSQL unreachable is a JSON 503 within 1 s ("not counted"), never a hang or a 502.
+        // docs/counting.md#postgresql-down promises it: PostgreSQL unreachable is a JSON 503 within 1 s, never a hang or a 502.
         Load.failed(answers).forEach(a -> {
             assertThat(a.status()).as("%s", a.body()).isEqualTo(503);
             assertThat(a.body()).contains("\"error\"");

@@ -238,7 +238,7 @@ class ComposeRehearsalIT {
             return;
         }
         // A replica that failed a request during the events (a fresh JVM's slow first answers) is passed
-        // over for fail_timeout, and meanwhile sticky would rebind its clients for good (README): wait it out.
+        // over for fail_timeout, and meanwhile sticky would rebind its clients for good (docs/load-balancing.md#the-algorithms): wait it out.
         sleep(Duration.ofMillis(5_500));
         Map<Integer, String> now = homes(clients);
         List<String> changes = home.keySet().stream().filter(k -> !home.get(k).equals(now.get(k)))
@@ -293,7 +293,7 @@ class ComposeRehearsalIT {
      * vanished address: a 1 s connect timeout) and whose retry comes after nginx applied a DNS change
      * gets no further try ("no live upstreams": nginx does not retry on a group that changed since the
      * request began), so nginx's JSON 503 with Retry-After. At most the requests in flight when the
-     * change lands, {@code clients}; stated in the README.
+     * change lands, {@code clients}; stated in docs/load-balancing.md#the-compose-dns-pitfall.
      */
     private static void assertOnlyRetriesAcrossAChange(List<Load.Answer> answers, String when, int clients) {
         List<Load.Answer> failed = Load.failed(answers);

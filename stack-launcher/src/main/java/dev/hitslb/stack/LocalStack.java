@@ -39,7 +39,7 @@ import java.util.concurrent.CompletionException;
  */
 public final class LocalStack {
     /**
-     * How a replica's JVM runs here, measured with bench/run (README, Performance): the container image runs G1 with
+     * How a replica's JVM runs here, measured with bench/run (docs/performance.md#memory): the container image runs G1 with
      * 160 MiB and no AOT cache (JAVA_OPTS in the Dockerfile); with the AOT cache (aotOptions), that measured 302-305 MiB
      * resident per replica under load, and this 220-233 MiB at the same throughput.
      * - 128 MiB of heap: what stays live after a full GC under the 500-client burst is about 15 MiB.
@@ -332,7 +332,7 @@ public final class LocalStack {
     }
 
     /**
-     * The JDK's ahead-of-time cache, one for all replicas (README, Performance): the classes a replica loads and
+     * The JDK's ahead-of-time cache, one for all replicas (docs/performance.md#the-jdks-ahead-of-time-cache): the classes a replica loads and
      * links and, from JDK 25, the method profiles of its run, so that a new replica is ready sooner and compiles
      * its hot code at once instead of after profiling it again. While the cache is missing or older than the jar,
      * the first replica records it, and the JVM writes it when that replica stops (a few seconds, once); the
@@ -366,7 +366,7 @@ public final class LocalStack {
     /**
      * The replicas share this machine's cores, so each JVM sizes itself (virtual-thread carriers, GC
      * and JIT threads) for its share, as it would for a container's CPU limit; sized for every core,
-     * they wake threads that then wait for a core (README, Performance).
+     * they wake threads that then wait for a core (docs/performance.md#what-was-measured-and-changed).
      */
     private int coresPerReplica() {
         return Math.max(1, Runtime.getRuntime().availableProcessors() / layout.topology().replicas().size());
