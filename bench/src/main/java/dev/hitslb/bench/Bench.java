@@ -40,6 +40,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 
 /**
  * {@code bench/run}: the performance goals of docs/performance.md#where-the-goals-stand, measured in one run on this machine (loopback only):
@@ -58,7 +59,7 @@ import java.util.stream.LongStream;
  * 2xx count must equal what PostgreSQL's total grew by (wrk stops on a deadline and drops the
  * requests still in flight, so its own 2xx count cannot be held against the total), and a burst of
  * 500 clients that must get no non-2xx, its p99 and each replica's deepest queue reported.
- * {@code --soak} runs {@link Soak} instead.
+ * {@code --soak} runs {@link Soak} instead, {@code --compose} {@link ComposeComparison}.
  */
 final class Bench {
     static final double GOAL_COUNTING = 0.60;
@@ -82,7 +83,7 @@ final class Bench {
 
     /** {@code soak}: zero for the standard run. */
     record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests,
-                   int repeats, Duration soak) {
+                   int repeats, Duration soak, boolean compose) {
     }
 
     /** One wrk run. */
@@ -107,6 +108,9 @@ final class Bench {
         for (String tool : List.of("wrk", "hey", "psql")) {
             Binaries.require(tool);
         }
+        if (options.compose()) {
+            ComposeComparison.requireEngine();
+        }
         if (!Files.isRegularFile(WRK_REPORT)) {
             throw new IllegalStateException(WRK_REPORT + " is missing: run the bench from the repository's root (bench/run does)");
         }
@@ -119,6 +123,9 @@ final class Bench {
         step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in " + home);
         stack.up();
         try {
+            if (options.compose()) {
+                return new ComposeComparison(this, options).run(stack, layout);
+            }
             return soak == null ? measure(stack, layout) : soak.run(stack, layout);
         } finally {
             step("Stopping the stack");
@@ -318,12 +325,15 @@ final class Bench {
         md.append("\n").append(summary).append("\n");
         md.append("\nWhere the CPU went: microseconds of CPU per request, by part (").append(CpuMeter.REST)
                 .append(" is the machine's busy time that no part accounts for).\n\n");
-        List<String> parts = List.copyOf(loads.get(0).cpuMicros().keySet());
+        // Every part any run measured, the machine's rest and total last; a part a run did not have shows as "-".
+        List<String> parts = Stream.concat(loads.stream().flatMap(l -> l.cpuMicros().keySet().stream())
+                        .filter(p -> !p.equals(CpuMeter.REST) && !p.equals(CpuMeter.TOTAL)), Stream.of(CpuMeter.REST, CpuMeter.TOTAL))
+                .distinct().toList();
         md.append("| run | ").append(String.join(" | ", parts)).append(" |\n|---|")
                 .append("---:|".repeat(parts.size())).append("\n");
         for (Load load : loads) {
             md.append("| ").append(shortLabel(load.label())).append(" | ")
-                    .append(parts.stream().map(p -> String.format(Locale.ROOT, "%.0f", load.cpuMicros().get(p)))
+                    .append(parts.stream().map(p -> load.cpuMicros().containsKey(p) ? String.format(Locale.ROOT, "%.0f", load.cpuMicros().get(p)) : "-")
                             .collect(Collectors.joining(" | ")))
                     .append(" |\n");
         }
@@ -419,7 +429,7 @@ final class Bench {
         return wrk.get("status_errors") + wrk.get("connect_errors") + wrk.get("read_errors") + wrk.get("write_errors") + wrk.get("timeouts");
     }
 
-    private List<String> wrkCommand(String url, Duration duration) {
+    List<String> wrkCommand(String url, Duration duration) {
         return List.of(Binaries.require("wrk").toString(), "-t2", "-c" + options.connections(), "-d" + duration.toSeconds() + "s",
                 "--latency", "-s", WRK_REPORT.toString(), url);
     }
@@ -570,7 +580,7 @@ final class Bench {
         }
     }
 
-    private static Optional<Long> rssMiB(long pid) {
+    static Optional<Long> rssMiB(long pid) {
         return read(Path.of("/proc", Long.toString(pid), "status")).lines().filter(l -> l.startsWith("VmRSS:"))
                 .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst();
     }

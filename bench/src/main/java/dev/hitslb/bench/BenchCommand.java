@@ -42,17 +42,21 @@ public final class BenchCommand implements Callable<Integer> {
                     + Soak.MIN_MINUTES + ") with REQUEST_ID_RETENTION_SECONDS at half of that, then (c) again (docs/performance.md#steady-state)."})
     int soak;
 
+    @Option(names = "--compose", description = {"Instead of the standard run: page loads a second through compose.yaml's stack"
+            + " against ./stack's, runs alternating, and where the difference goes. Needs a Docker engine (tools/docker-engine)."})
+    boolean compose;
+
     public static void main(String[] args) {
         System.exit(Cli.commandLine(new BenchCommand()).execute(args));
     }
 
     @Override
     public Integer call() throws IOException {
-        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections || repeats < 1 || soak < 0) {
+        if (connections < 2 || warmup < 1 || duration < 1 || checkRequests < connections || repeats < 1 || soak < 0 || (compose && soak > 0)) {
             throw new IllegalArgumentException("bench needs --connections >= 2, --warmup and --duration >= 1 s, --check-requests >= --connections,"
-                    + " --repeat >= 1 and --soak >= 0");
+                    + " --repeat >= 1 and --soak >= 0, and one of --soak and --compose at a time");
         }
-        return new Bench(new Bench.Options(Path.of("bench", "out", "results.md"), jar, port, connections,
-                Duration.ofSeconds(warmup), Duration.ofSeconds(duration), checkRequests, repeats, Duration.ofMinutes(soak)), System.out).run();
+        return new Bench(new Bench.Options(Path.of("bench", "out", compose ? "compose.md" : "results.md"), jar, port, connections,
+                Duration.ofSeconds(warmup), Duration.ofSeconds(duration), checkRequests, repeats, Duration.ofMinutes(soak), compose), System.out).run();
     }
 }
