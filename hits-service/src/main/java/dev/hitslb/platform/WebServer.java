@@ -46,7 +46,7 @@ public final class WebServer {
      */
     public static void start(Javalin app, AppConfig config) {
         try {
-            app.start(config.httpPort());
+            app.start(); // on cfg.jetty.host and cfg.jetty.port, set in create
         } catch (JavalinBindException e) {
             app.stop(); // Jetty's threads and onStopped: nothing of the app outlives the failure
             Throwable cause = e;
@@ -73,6 +73,10 @@ public final class WebServer {
             cfg.http.prefer405over404 = true;
             cfg.http.responseBufferSize = RESPONSE_COPY_BUFFER;
             cfg.jsonMapper(new JavalinJackson());
+            // BIND_ADDRESS: ./stack and the suites listen on 127.0.0.1 only, so nobody reaches a replica
+            // around nginx; a container listens on every interface of its own network.
+            cfg.jetty.host = config.bindAddress();
+            cfg.jetty.port = config.httpPort();
             cfg.jetty.modifyServer(server -> {
                 jetty.set(server);
                 // On stop: refuse new requests, let in-flight ones finish, give up after the timeout.
@@ -94,13 +98,10 @@ public final class WebServer {
             cfg.routes.after(ctx -> metrics.responses.labelValues(Integer.toString(ctx.statusCode())).inc());
             JsonErrors.install(cfg.routes, instance);
 
-            // Javalin adds its connector after modifyServer; it is there, not yet listening, when starting.
-            // BIND_ADDRESS: ./stack and the suites listen on 127.0.0.1 only, so nobody reaches a replica
-            // around nginx; a container listens on every interface of its own network.
+            // Javalin has no setting for the accept queue: set on its connector, there but not yet listening when starting.
             cfg.events.serverStarting(() -> {
                 for (Connector connector : jetty.get().getConnectors()) {
                     if (connector instanceof ServerConnector listening) {
-                        listening.setHost(config.bindAddress());
                         listening.setAcceptQueueSize(ACCEPT_QUEUE);
                     }
                 }
