@@ -24,6 +24,8 @@ final class AccessLog {
     private static final Pattern STATUS = Pattern.compile("\" (\\d{3}) ");
     /** $time_local, e.g. [24/Nov/2026:00:30:36 +0000]: when nginx finished the request, to the second. */
     private static final Pattern TIME = Pattern.compile("\\[([^]]+)]");
+    /** $upstream_addr: the replicas tried, ", " between tries, " : " where an error_page sent the request on. */
+    private static final Pattern UPSTREAM = Pattern.compile(" upstream=(.*?) ustatus=");
     private static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
 
     private AccessLog() {
@@ -51,6 +53,18 @@ final class AccessLog {
             }
         });
         return seconds;
+    }
+
+    /** The requests nginx sent to more than one replica (it retried them) between two offsets of its access log. */
+    static long retried(Path accessLog, long from, long to) throws IOException {
+        long[] retried = {0};
+        lines(accessLog, from, to, line -> {
+            Matcher m = UPSTREAM.matcher(line);
+            if (m.find() && (m.group(1).contains(", ") || m.group(1).contains(" : "))) {
+                retried[0]++;
+            }
+        });
+        return retried[0];
     }
 
     private static void lines(Path accessLog, long from, long to, Consumer<String> each) throws IOException {

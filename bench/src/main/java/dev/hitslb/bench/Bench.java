@@ -511,7 +511,7 @@ final class Bench {
         return colon < 0 ? label : label.substring(0, colon);
     }
 
-    private static String machine() {
+    static String machine() {
         String model = read(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name"))
                 .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
         long memKiB = read(Path.of("/proc/meminfo")).lines().filter(l -> l.startsWith("MemTotal:"))
