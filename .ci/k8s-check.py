@@ -138,6 +138,15 @@ def check_overlay(algorithm, docs, images):
                 fail(w, "readiness must be /nginx-health")
             if config["metadata"]["name"] not in [v.get("configMap", {}).get("name") for v in spec.get("volumes", [])]:
                 fail(w, f"does not mount the ConfigMap {config['metadata']['name']}")
+        if any("secret" in v for v in spec.get("volumes", [])) and not pod_sc.get("fsGroup"):
+            fail(w, "pods that mount a Secret must set fsGroup: the kubelet gives its files to root and that group")
+        if component == "redis":
+            c = spec["containers"][0]
+            if not re.search(r"^\s*requirepass \S", "\n".join(c.get("command", []) + c.get("args", [])), re.M):
+                fail(w, "Redis must require a password (requirepass): any pod the policies let in could use it")
+            for probe in ("readinessProbe", "livenessProbe"):
+                if "REDISCLI_AUTH" not in " ".join(c.get(probe, {}).get("exec", {}).get("command", [])):
+                    fail(w, f"{probe} must log in (REDISCLI_AUTH): Redis requires a password")
         if component != "hits-service":
             continue
         c = spec["containers"][0]
@@ -151,6 +160,9 @@ def check_overlay(algorithm, docs, images):
         volumes = {v["name"]: v for v in spec.get("volumes", [])}
         if "emptyDir" not in volumes.get(mounts.get("/tmp"), {}):
             fail(w, "the JVM needs a writable /tmp (an emptyDir) on a read-only root filesystem")
+        for variable in ("DB_PASSWORD_FILE", "REDIS_PASSWORD_FILE"):
+            if "secret" not in volumes.get(mounts.get(e.get(variable)), {}):
+                fail(w, f"{variable} must name a file mounted from a Secret")
         pre_stop = c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
         if pre_stop <= reresolve:
             fail(w, f"preStop sleeps {pre_stop} s: it must outlast nginx's re-resolve interval ({reresolve} s,"

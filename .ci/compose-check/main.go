@@ -132,9 +132,43 @@ func expectations(project *types.Project) []string {
 		if _, runsBuilt := built[service.Image]; !slices.Contains(service.Profiles, "loadtest") && service.HealthCheck == nil && !runsBuilt {
 			problems = append(problems, service.Name+" has no healthcheck")
 		}
+		problems = append(problems, redisLogin(service)...)
 		if strings.HasSuffix(service.Image, ":latest") || (service.Build == nil && !strings.Contains(service.Image, ":")) {
 			problems = append(problems, service.Name+" uses an unpinned image: "+service.Image)
 		}
+	}
+	return problems
+}
+
+// requirepass: a requirepass line of the config redis-server reads, with a value.
+var requirepass = regexp.MustCompile(`(?m)^\s*requirepass \S`)
+
+// redisLogin: Redis requires a password, its healthcheck logs in, and every client reads the password
+// from a secret it mounts (REDIS_PASSWORD_FILE).
+func redisLogin(service types.ServiceConfig) []string {
+	var problems []string
+	if service.Name == "redis" {
+		if !requirepass.MatchString(strings.Join(service.Command, "\n")) {
+			problems = append(problems, "redis requires no password (requirepass): any container on the network could use it")
+		}
+		if service.HealthCheck == nil || !strings.Contains(strings.Join(service.HealthCheck.Test, " "), "REDISCLI_AUTH") {
+			problems = append(problems, "redis's healthcheck does not log in (REDISCLI_AUTH)")
+		}
+	}
+	if _, client := service.Environment["REDIS_URL"]; !client {
+		return problems
+	}
+	file := service.Environment["REDIS_PASSWORD_FILE"]
+	mounted := false
+	for _, secret := range service.Secrets {
+		target := secret.Target
+		if target == "" {
+			target = secret.Source
+		}
+		mounted = mounted || (file != nil && (*file == target || *file == "/run/secrets/"+target))
+	}
+	if !mounted {
+		problems = append(problems, service.Name+" has REDIS_URL but no REDIS_PASSWORD_FILE naming a secret it mounts")
 	}
 	return problems
 }

@@ -54,7 +54,7 @@ public record AppConfig(
                         + ", the most one replica may hold (docs/configuration.md#connection-budget)"),
                 Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
                 Duration.ofSeconds(e.integer("DB_STARTUP_TIMEOUT_SECONDS", 30, 0, 3_600)),
-                e.redisUrl("REDIS_URL", "redis://127.0.0.1:6379"),
+                e.redisUrl("REDIS_URL", "REDIS_PASSWORD_FILE", "redis://127.0.0.1:6379"),
                 Duration.ofMillis(e.integer("REDIS_TIMEOUT_MS", 200, 10, 60_000)),
                 Duration.ofMillis(e.integer("CACHE_REFRESH_MS", 1_000, 50, 3_600_000)),
                 // 3 minutes: nginx sets a new id for every client request, so a repeated id is its own retry,
@@ -141,8 +141,9 @@ public record AppConfig(
         /**
          * {@code redis://[[user]:password@]host[:port][/database]}: the user, password (percent-encoded
          * where needed) and database number are used, not ignored; anything else (TLS, options) is refused.
+         * The password in the file {@code passwordFile} names (compose and Kubernetes secrets) wins over the URL's.
          */
-        RedisUrl redisUrl(String name, String fallback) {
+        RedisUrl redisUrl(String name, String passwordFile, String fallback) {
             String value = text(name, fallback);
             String expected = "a Redis URL such as redis://host:6379 or redis://user:password@host:6379/0";
             URI uri;
@@ -183,7 +184,9 @@ public record AppConfig(
                     throw new ConfigException(name, value, "a database number after the port, such as redis://host:6379/0");
                 }
             }
-            return new RedisUrl(uri.getHost(), uri.getPort() == -1 ? 6379 : uri.getPort(), user, password, database);
+            String filed = secretFile(passwordFile);
+            return new RedisUrl(uri.getHost(), uri.getPort() == -1 ? 6379 : uri.getPort(), user,
+                    filed == null ? password : filed, database);
         }
 
         private static String percentDecoded(String raw) {
@@ -192,15 +195,26 @@ public record AppConfig(
 
         /** A secret from the variable itself, or from the file its _FILE twin names (compose secrets). */
         String secret(String name, String fileName, String fallback) {
+            String filed = secretFile(fileName);
+            return filed == null ? text(name, fallback) : filed;
+        }
+
+        /** The secret in the file the variable names, without its final line break; null when the variable is unset. */
+        private String secretFile(String fileName) {
             String file = raw(fileName);
             if (file == null) {
-                return text(name, fallback);
+                return null;
             }
+            String secret;
             try {
-                return Files.readString(Path.of(file)).strip();
+                secret = Files.readString(Path.of(file)).strip();
             } catch (IOException | RuntimeException e) {
                 throw new ConfigException(fileName, file, "a readable file holding the secret");
             }
+            if (secret.isEmpty()) {
+                throw new ConfigException(fileName, file, "a file holding the secret; this one is empty");
+            }
+            return secret;
         }
     }
 }

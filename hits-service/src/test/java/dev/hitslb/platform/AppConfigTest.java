@@ -110,4 +110,26 @@ class AppConfigTest {
         Path secret = Files.writeString(dir.resolve("db-password"), "s3cret\n");
         assertThat(AppConfig.from(Map.of("DB_PASSWORD_FILE", secret.toString())).dbPassword()).isEqualTo("s3cret");
     }
+
+    @Test
+    void the_redis_password_may_come_from_a_secret_file(@TempDir Path dir) throws Exception {
+        Path secret = Files.writeString(dir.resolve("redis-password"), "r3dis\n");
+        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://cache:6379", "REDIS_PASSWORD_FILE", secret.toString())).redis())
+                .isEqualTo(new RedisUrl("cache", 6379, null, "r3dis", 0));
+        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://app:old@cache/2", "REDIS_PASSWORD_FILE", secret.toString())).redis())
+                .as("the file wins over a password in the URL, as DB_PASSWORD_FILE over DB_PASSWORD")
+                .isEqualTo(new RedisUrl("cache", 6379, "app", "r3dis", 2));
+    }
+
+    @Test
+    void a_secret_file_that_is_missing_or_empty_names_its_variable(@TempDir Path dir) throws Exception {
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_PASSWORD_FILE", "/nonexistent/secret")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("invalid REDIS_PASSWORD_FILE='/nonexistent/secret': expected a readable file holding the secret");
+        Path empty = Files.writeString(dir.resolve("empty"), "\n");
+        for (String variable : new String[] {"REDIS_PASSWORD_FILE", "DB_PASSWORD_FILE"}) {
+            assertThatThrownBy(() -> AppConfig.from(Map.of(variable, empty.toString())))
+                    .hasMessage("invalid " + variable + "='" + empty + "': expected a file holding the secret; this one is empty");
+        }
+    }
 }

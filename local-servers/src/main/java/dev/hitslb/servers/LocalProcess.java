@@ -1,5 +1,6 @@
 package dev.hitslb.servers;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -17,6 +18,21 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalProcess {
     private static final Set<LocalProcess> THROWAWAY = ConcurrentHashMap.newKeySet();
+    /**
+     * Copies standard input into $1 until it holds $2 bytes, renames it $1.1 and starts again; exits at the end of
+     * the input. GNU head -c reads no byte past its count and writes each read at once, so nothing is lost or held
+     * back at a rotation (a line may continue from $1.1 into $1). The size is taken again at each round: a restarted
+     * server appends to the log its last run left.
+     */
+    static final String LOG_ROTATOR = """
+            log=$1 limit=$2
+            while :; do
+              size=$(wc -c < "$log" 2>/dev/null) || size=0
+              if [ "$size" -ge "$limit" ]; then mv -f "$log" "$log.1" || exit 1; size=0; fi
+              head -c $((limit - size)) >> "$log" || exit 1
+              [ "$(wc -c < "$log")" -ge "$limit" ] || exit 0
+            done
+            """;
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> THROWAWAY.forEach(p -> p.stop(Duration.ofSeconds(2))),
@@ -39,23 +55,46 @@ public final class LocalProcess {
      */
     public static LocalProcess start(String name, List<String> command, Map<String, String> env, Path log,
                                      boolean throwaway) {
+        return start(name, command, env, log, 0, throwaway);
+    }
+
+    /**
+     * {@link #start(String, List, Map, Path, boolean) start}, with the log bounded when {@code logLimit} is
+     * positive: once {@code log} holds {@code logLimit} bytes it becomes {@code log.1} (replacing the one before)
+     * and a new {@code log} begins, so the two hold at most twice the limit, the newest output. The process
+     * writes into a pipe; a small shell loop of {@link #LOG_ROTATOR} reads it and writes the files. It must
+     * outlive this JVM with the process it serves (./stack), so it cannot be a thread here, and it ends by
+     * itself when the pipe closes.
+     */
+    public static LocalProcess start(String name, List<String> command, Map<String, String> env, Path log,
+                                     long logLimit, boolean throwaway) {
+        List<String> rotator = List.of("sh", "-c", LOG_ROTATOR, "log-rotator", log.toAbsolutePath().toString(),
+                Long.toString(logLimit));
         if (!throwaway) {
             // A server that outlives this JVM (./stack) gets a session of its own, so closing the
             // terminal that started it (SIGHUP) does not end it. setsid execs in place: same pid.
-            List<String> detached = new java.util.ArrayList<>(List.of("setsid"));
-            detached.addAll(command);
-            command = detached;
+            command = detached(command);
+            rotator = detached(rotator);
         }
         try {
             Files.createDirectories(log.toAbsolutePath().getParent());
+            File folder = log.toAbsolutePath().getParent().toFile();
             // The working directory is the server's own folder: the reaper recognises our processes by it.
             ProcessBuilder builder = new ProcessBuilder(command)
-                    .directory(log.toAbsolutePath().getParent().toFile())
+                    .directory(folder)
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().putAll(env);
-            LocalProcess started = new LocalProcess(name, builder.start(), log);
+            Process process;
+            if (logLimit > 0) {
+                // The pipe runs from one to the other directly; this JVM keeps no end of it.
+                process = ProcessBuilder.startPipeline(List.of(builder, new ProcessBuilder(rotator).directory(folder)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .redirectError(ProcessBuilder.Redirect.DISCARD))).getFirst();
+            } else {
+                process = builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+            }
+            LocalProcess started = new LocalProcess(name, process, log);
             Files.writeString(log.resolveSibling(name + ".pid"), started.pid() + "\n");
             if (throwaway) {
                 THROWAWAY.add(started);
@@ -64,6 +103,12 @@ public final class LocalProcess {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start " + name + ": " + String.join(" ", command), e);
         }
+    }
+
+    private static List<String> detached(List<String> command) {
+        List<String> detached = new java.util.ArrayList<>(List.of("setsid"));
+        detached.addAll(command);
+        return detached;
     }
 
     public String name() {

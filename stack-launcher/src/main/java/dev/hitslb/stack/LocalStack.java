@@ -50,6 +50,11 @@ public final class LocalStack {
      */
     static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
             "-XX:TrimNativeHeapInterval=5000");
+    /**
+     * A replica's log is at most this, and the one before it (NAME.log.1) as much: a client can make a replica log
+     * (a hostile one once made 89 MB in 10 s), and ./stack runs for days on a laptop.
+     */
+    static final long REPLICA_LOG_LIMIT = 10L * 1024 * 1024;
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
@@ -328,7 +333,7 @@ public final class LocalStack {
                 "DB_USER", layout.service().database(), // PostgresServer's local-development owner and password
                 "DB_PASSWORD", layout.service().database(),
                 "REDIS_URL", layout.redisUrl()));
-        return LocalProcess.start(name, command, env, log(name), throwaway);
+        return LocalProcess.start(name, command, env, log(name), REPLICA_LOG_LIMIT, throwaway);
     }
 
     /**
