@@ -32,7 +32,7 @@ public final class HitsApp {
 
     private static void start() {
         AppConfig config = AppConfig.from(System.getenv());
-        HitsBackend backend = new HitsBackend(config);
+        HitsBackend backend = new HitsBackend(config, HitsConfig.from(System.getenv()));
         Javalin app;
         try {
             backend.start();

@@ -25,6 +25,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
     private static final Duration HOUSEKEEPING_TIMEOUT = Duration.ofSeconds(60);
 
     private final AppConfig config;
+    private final HitsConfig settings;
     private final Metrics metrics = new Metrics();
     private final HitMetrics hitMetrics = new HitMetrics(metrics.registry());
     private DatabaseWatch watch;
@@ -36,8 +37,9 @@ final class HitsBackend implements HitStore, AutoCloseable {
     private ScheduledExecutorService housekeeping;
     private boolean closed;
 
-    HitsBackend(AppConfig config) {
+    HitsBackend(AppConfig config, HitsConfig settings) {
         this.config = config;
+        this.settings = settings;
     }
 
     /**
@@ -54,13 +56,13 @@ final class HitsBackend implements HitStore, AutoCloseable {
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
         // A third of the retention: ids are remembered for all of it, so a request that waited less is safe to count.
-        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), config.requestIdRetention().dividedBy(3),
+        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), settings.requestIdRetention().dividedBy(3),
                 watch::answered);
         watch.whenDown(counter::failWaiting);
         housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
-        long refresh = config.cacheRefresh().toMillis();
+        long refresh = settings.cacheRefresh().toMillis();
         housekeeping.scheduleWithFixedDelay(totalView::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
-        Duration retention = config.requestIdRetention();
+        Duration retention = settings.requestIdRetention();
         long sweep = Math.min(60, retention.toSeconds() / 4);
         housekeeping.scheduleWithFixedDelay(() -> forgetOldRequestIds(retention), sweep, sweep, TimeUnit.SECONDS);
     }

@@ -35,7 +35,7 @@ final class TestApp implements AutoCloseable {
         this.instance = instance;
         this.port = Integer.parseInt(env.get("HTTP_PORT"));
         AppConfig config = AppConfig.from(env);
-        HitsBackend backend = new HitsBackend(config);
+        HitsBackend backend = new HitsBackend(config, HitsConfig.from(env));
         backend.start();
         this.app = HitsApp.create(config, backend).start(port);
     }

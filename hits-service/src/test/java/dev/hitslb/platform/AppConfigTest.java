@@ -21,7 +21,6 @@ class AppConfigTest {
         assertThat(config.redis()).isEqualTo(new RedisUrl("127.0.0.1", 6379, null, null, 0));
         assertThat(config.dbTimeout()).isEqualTo(Duration.ofMillis(900));
         assertThat(config.dbStartupTimeout()).isEqualTo(Duration.ofSeconds(30));
-        assertThat(config.requestIdRetention()).isEqualTo(Duration.ofMinutes(3));
     }
 
     @Test
