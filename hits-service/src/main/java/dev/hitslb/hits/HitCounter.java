@@ -300,8 +300,8 @@ final class HitCounter implements AutoCloseable {
                 return repository.record(connection, ids, anonymous, oldest, maxWait);
             } catch (SQLException e) {
                 // 40P01 deadlock, 40001 serialization failure: nothing was written, try again.
-                boolean transient_ = "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
-                if (!transient_ || attempt == DEADLOCK_RETRIES) {
+                boolean retryable = "40P01".equals(e.getSQLState()) || "40001".equals(e.getSQLState());
+                if (!retryable || attempt == DEADLOCK_RETRIES) {
                     throw e;
                 }
             }
