@@ -399,11 +399,20 @@ class NginxProxyIT {
                 "127.0.0.2"), "HTTP/1.1 403 ");
     }
 
+    @Test
+    void the_live_page_s_redirect_is_json_too_and_keeps_its_relative_location() throws Exception {
+        // Before: nginx's HTML 301 page.
+        String response = raw(nginx, "GET /live HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n");
+        assertJsonRefusal(response, "HTTP/1.1 301 ");
+        assertThat(response).as("relative, so it works behind any published port").contains("\r\nLocation: /live/\r\n");
+    }
+
     private static void assertJsonRefusal(String response, String statusLine) {
         assertThat(response).as(statusLine).startsWith(statusLine)
                 .contains("\r\nContent-Type: application/json\r\n", "\r\nX-Instance-Id: nginx\r\n")
                 .containsPattern("\r\nX-Request-Id: " + REQUEST_ID + "\r\n")
                 .endsWith("\r\n\r\n{\"error\":\"" + switch (statusLine.substring(9, 12)) {
+                    case "301" -> "moved permanently: follow the Location header";
                     case "400" -> "bad request: nginx could not read the request line or a header, or a header was too large";
                     case "403" -> "forbidden";
                     case "404" -> "not found";
