@@ -20,8 +20,9 @@ public final class LocalProcess {
     private static final Set<LocalProcess> THROWAWAY = ConcurrentHashMap.newKeySet();
     /**
      * Copies standard input into $1 until it holds $2 bytes, renames it $1.1 and starts again; exits at the end of
-     * the input. GNU head -c reads no byte past its count and writes each read at once, so nothing is lost or held
-     * back at a rotation (a line may continue from $1.1 into $1). The size is taken again at each round: a restarted
+     * the input. GNU head -c reads no byte past its count, so nothing is lost at a rotation (a line may continue from
+     * $1.1 into $1); stdbuf -o0 makes it write each read at once, where it would hold up to 8 KiB for a file (then
+     * ./stack logs showed nothing of a replica that had started). The size is taken again at each round: a restarted
      * server appends to the log its last run left.
      */
     static final String LOG_ROTATOR = """
@@ -29,7 +30,7 @@ public final class LocalProcess {
             while :; do
               size=$(wc -c < "$log" 2>/dev/null) || size=0
               if [ "$size" -ge "$limit" ]; then mv -f "$log" "$log.1" || exit 1; size=0; fi
-              head -c $((limit - size)) >> "$log" || exit 1
+              stdbuf -o0 head -c $((limit - size)) >> "$log" || exit 1
               [ "$(wc -c < "$log")" -ge "$limit" ] || exit 0
             done
             """;

@@ -36,6 +36,18 @@ class LocalProcessTest {
     }
 
     @Test
+    void a_bounded_log_shows_each_line_while_the_process_runs(@TempDir Path dir) {
+        Path log = dir.resolve("quiet.log");
+        LocalProcess process = LocalProcess.start("quiet", List.of("sh", "-c", "echo ready; exec sleep 30"), Map.of(), log, LIMIT, true);
+        try {
+            // Before stdbuf: held in head's buffer until 8 KiB or the end.
+            Wait.until("'ready' in " + log, Duration.ofSeconds(5), () -> Logs.tail(log, 1).equals("ready"));
+        } finally {
+            process.stop(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
     void an_unbounded_log_keeps_everything(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("chatty.log");
         LocalProcess process = LocalProcess.start("chatty", CHATTY, Map.of(), log, true);
