@@ -26,10 +26,11 @@ final class AccessLog {
     private static final Pattern TIME = Pattern.compile("\\[([^]]+)]");
     /** $upstream_addr: the replicas tried, ", " between tries, " : " where an error_page sent the request on. */
     private static final Pattern UPSTREAM = Pattern.compile(" upstream=(.*?) ustatus=");
-    private static final DateTimeFormatter TIME_LOCAL = DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
 
-    private AccessLog() {
-    }
+    private static final DateTimeFormatter TIME_LOCAL =
+            DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ENGLISH);
+
+    private AccessLog() {}
 
     /** The statuses nginx logged between two offsets of its access log. */
     static Map<Integer, Long> statuses(Path accessLog, long from, long to) throws IOException {
@@ -69,7 +70,8 @@ final class AccessLog {
 
     private static void lines(Path accessLog, long from, long to, Consumer<String> each) throws IOException {
         try (FileChannel channel = FileChannel.open(accessLog);
-             BufferedReader lines = new BufferedReader(Channels.newReader(channel.position(from), StandardCharsets.UTF_8), 1 << 16)) {
+                BufferedReader lines = new BufferedReader(
+                        Channels.newReader(channel.position(from), StandardCharsets.UTF_8), 1 << 16)) {
             long read = from;
             for (String line = lines.readLine(); line != null && read < to; line = lines.readLine()) {
                 read += line.length() + 1; // ASCII: nginx escapes anything else

@@ -36,6 +36,7 @@ import java.util.stream.Collectors;
 final class Algorithms {
     /** The replica every case disturbs: weight 1 under weighted, like the third. */
     static final String DISTURBED = "hits-2";
+
     private static final Duration SETTLE = Duration.ofSeconds(2);
     private static final Duration ALGORITHM_WARMUP = Duration.ofSeconds(3);
     private static final Set<Algorithm> AFFINE = Set.of(Algorithm.IP_HASH, Algorithm.HASH, Algorithm.STICKY);
@@ -78,8 +79,15 @@ final class Algorithms {
      * @param disruptAt when the hung and dead cases disturb, into the measured run
      * @param holdFor   how long they last (paused; dead before the restart begins)
      */
-    record Options(Path out, Path jar, int port, int workers, Duration warmup, Duration duration, List<Case> cases,
-                   List<Algorithm> algorithms) {
+    record Options(
+            Path out,
+            Path jar,
+            int port,
+            int workers,
+            Duration warmup,
+            Duration duration,
+            List<Case> cases,
+            List<Algorithm> algorithms) {
         Duration disruptAt() {
             return Duration.ofMillis(Math.min(3000, duration.toMillis() / 5));
         }
@@ -103,15 +111,21 @@ final class Algorithms {
     int run() throws IOException {
         dev.hitslb.servers.Binaries.require("psql");
         NginxVersion nginx = NginxVersion.parse(NginxServer.version());
-        List<Algorithm> algorithms = options.algorithms().stream().filter(a -> nginx.isAtLeast(a.minimumNginx())).toList();
-        List<String> skipped = options.algorithms().stream().filter(a -> !algorithms.contains(a))
-                .map(a -> a + " (needs nginx >= " + a.minimumNginx() + ", this is " + nginx + ")").toList();
+        List<Algorithm> algorithms = options.algorithms().stream()
+                .filter(a -> nginx.isAtLeast(a.minimumNginx()))
+                .toList();
+        List<String> skipped = options.algorithms().stream()
+                .filter(a -> !algorithms.contains(a))
+                .map(a -> a + " (needs nginx >= " + a.minimumNginx() + ", this is " + nginx + ")")
+                .toList();
         Map<Case, List<AlgorithmReport.Run>> results = new LinkedHashMap<>();
         String versions = "";
         List<String> wrong = new ArrayList<>();
         long t0 = System.nanoTime();
         for (Case c : options.cases()) {
-            List<Algorithm> these = c == Case.SKEWED ? algorithms.stream().filter(AFFINE::contains).toList() : algorithms;
+            List<Algorithm> these = c == Case.SKEWED
+                    ? algorithms.stream().filter(AFFINE::contains).toList()
+                    : algorithms;
             if (these.isEmpty()) {
                 continue;
             }
@@ -141,8 +155,12 @@ final class Algorithms {
         Files.createDirectories(options.out());
         Files.writeString(options.out().resolve("algorithms.md"), report);
         for (Map.Entry<Case, List<AlgorithmReport.Run>> e : results.entrySet()) {
-            Files.writeString(options.out().resolve(chartName(e.getKey())), AlgorithmReport.chart(e.getKey().id() + ": " + e.getKey().what,
-                    e.getValue(), e.getKey().disturbs() || e.getKey() == Case.EVEN ? DISTURBED : null));
+            Files.writeString(
+                    options.out().resolve(chartName(e.getKey())),
+                    AlgorithmReport.chart(
+                            e.getKey().id() + ": " + e.getKey().what,
+                            e.getValue(),
+                            e.getKey().disturbs() || e.getKey() == Case.EVEN ? DISTURBED : null));
         }
         out.println("(also in " + options.out().resolve("algorithms.md") + ", charts algorithms-CASE.svg beside it)");
         return wrong.isEmpty() ? 0 : 1;
@@ -152,24 +170,29 @@ final class Algorithms {
         return "algorithms-" + c.id() + ".svg";
     }
 
-    private List<AlgorithmReport.Run> runCase(Case c, List<Algorithm> algorithms, LocalStack stack, StackLayout layout, NginxVersion nginx)
+    private List<AlgorithmReport.Run> runCase(
+            Case c, List<Algorithm> algorithms, LocalStack stack, StackLayout layout, NginxVersion nginx)
             throws IOException {
         progress("shared warm-up: " + options.warmup().toSeconds() + " s of the load, round_robin");
         new KeyedLoad("127.0.0.1", layout.nginxPort(), options.workers(), false).run(options.warmup());
         List<AlgorithmReport.Run> runs = new ArrayList<>();
-        try (CpuQuota quota = c == Case.STARVED_CPU ? CpuQuota.hold(stack.pid(DISTURBED).orElseThrow()) : null) {
+        try (CpuQuota quota =
+                c == Case.STARVED_CPU ? CpuQuota.hold(stack.pid(DISTURBED).orElseThrow()) : null) {
             if (quota != null) {
                 progress(DISTURBED + " held to " + CpuQuota.PERCENT + " % of a core: " + quota.where());
             }
             for (Algorithm algorithm : algorithms) {
                 step(c.id() + ", " + algorithm);
-                stack.reloadNginx(NginxConfig.upstream(algorithm, RenderTarget.LOCAL, layout.topology(algorithm), nginx));
+                stack.reloadNginx(
+                        NginxConfig.upstream(algorithm, RenderTarget.LOCAL, layout.topology(algorithm), nginx));
                 Bench.sleep(Duration.ofSeconds(1)); // the old workers finish; the new ones start with no failure state
                 KeyedLoad load = new KeyedLoad("127.0.0.1", layout.nginxPort(), options.workers(), c == Case.SKEWED);
-                load.run(shorter(ALGORITHM_WARMUP, options.warmup())); // the same clients, so sticky's have their cookies
+                load.run(shorter(
+                        ALGORITHM_WARMUP, options.warmup())); // the same clients, so sticky's have their cookies
                 if (c == Case.COLD_JOIN) {
                     stack.stop(DISTURBED);
-                    progress(DISTURBED + " restarted: ready in " + stack.start(DISTURBED).toMillis() + " ms");
+                    progress(DISTURBED + " restarted: ready in "
+                            + stack.start(DISTURBED).toMillis() + " ms");
                 }
                 runs.add(measure(c, algorithm, load, stack));
                 if (c == Case.DEAD_AND_BACK || c == Case.COLD_JOIN) {
@@ -182,7 +205,8 @@ final class Algorithms {
         return runs;
     }
 
-    private AlgorithmReport.Run measure(Case c, Algorithm algorithm, KeyedLoad load, LocalStack stack) throws IOException {
+    private AlgorithmReport.Run measure(Case c, Algorithm algorithm, KeyedLoad load, LocalStack stack)
+            throws IOException {
         long totalBefore = stack.total();
         long logFrom = Files.size(stack.accessLog());
         CompletableFuture<String> disruption = CompletableFuture.supplyAsync(() -> disrupt(c, stack));
@@ -192,11 +216,20 @@ final class Algorithms {
         long counted = stack.total() - totalBefore;
         long retried = AccessLog.retried(stack.accessLog(), logFrom, Files.size(stack.accessLog()));
         AlgorithmReport.Run run = summarize(algorithm.id(), answers, retried, AFFINE.contains(algorithm), counted);
-        progress(String.format(Locale.ROOT, "%s%,d page loads: %s; p50 %s, p99 %s, max %s; %d failed, %d retried by nginx%s; "
-                        + "PostgreSQL +%d", disrupted.isEmpty() ? "" : disrupted + "; ", run.ok(),
-                run.served().entrySet().stream().map(e -> String.format(Locale.ROOT, "%s %.1f %%", e.getKey(), run.share(e.getKey())))
-                        .collect(Collectors.joining(", ")), Bench.ms(run.p50Ms()), Bench.ms(run.p99Ms()), Bench.ms(run.maxMs()),
-                run.failed(), run.retried(), run.clientsChanged() < 0 ? "" : ", " + run.clientsChanged() + " clients changed replica",
+        progress(String.format(
+                Locale.ROOT,
+                "%s%,d page loads: %s; p50 %s, p99 %s, max %s; %d failed, %d retried by nginx%s; " + "PostgreSQL +%d",
+                disrupted.isEmpty() ? "" : disrupted + "; ",
+                run.ok(),
+                run.served().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.1f %%", e.getKey(), run.share(e.getKey())))
+                        .collect(Collectors.joining(", ")),
+                Bench.ms(run.p50Ms()),
+                Bench.ms(run.p99Ms()),
+                Bench.ms(run.maxMs()),
+                run.failed(),
+                run.retried(),
+                run.clientsChanged() < 0 ? "" : ", " + run.clientsChanged() + " clients changed replica",
                 run.counted()));
         return run;
     }
@@ -213,20 +246,32 @@ final class Algorithms {
             stack.pause(DISTURBED);
             Bench.sleep(hold);
             stack.resume(DISTURBED);
-            return String.format(Locale.ROOT, "%s paused at %.1f s for %.1f s", DISTURBED, at.toMillis() / 1e3, hold.toMillis() / 1e3);
+            return String.format(
+                    Locale.ROOT,
+                    "%s paused at %.1f s for %.1f s",
+                    DISTURBED,
+                    at.toMillis() / 1e3,
+                    hold.toMillis() / 1e3);
         }
         stack.kill(DISTURBED);
         Bench.sleep(hold);
         Duration ready = stack.start(DISTURBED);
-        return String.format(Locale.ROOT, "%s killed at %.1f s, started %.1f s later, ready in %d ms", DISTURBED, at.toMillis() / 1e3,
-                hold.toMillis() / 1e3, ready.toMillis());
+        return String.format(
+                Locale.ROOT,
+                "%s killed at %.1f s, started %.1f s later, ready in %d ms",
+                DISTURBED,
+                at.toMillis() / 1e3,
+                hold.toMillis() / 1e3,
+                ready.toMillis());
     }
 
     /** One run's figures from its answers. */
-    static AlgorithmReport.Run summarize(String algorithm, List<KeyedLoad.Answer> answers, long retried, boolean affine, long counted) {
+    static AlgorithmReport.Run summarize(
+            String algorithm, List<KeyedLoad.Answer> answers, long retried, boolean affine, long counted) {
         Map<String, Long> served = new TreeMap<>();
         Map<Integer, Set<String>> byClient = new TreeMap<>();
-        long[] micros = answers.stream().mapToLong(KeyedLoad.Answer::micros).sorted().toArray();
+        long[] micros =
+                answers.stream().mapToLong(KeyedLoad.Answer::micros).sorted().toArray();
         long failed = 0;
         for (KeyedLoad.Answer a : answers) {
             if (a.ok()) {
@@ -237,8 +282,17 @@ final class Algorithms {
             }
         }
         int changed = (int) byClient.values().stream().filter(s -> s.size() > 1).count();
-        return new AlgorithmReport.Run(algorithm, served, percentile(micros, 0.50) / 1000.0, percentile(micros, 0.99) / 1000.0,
-                micros.length == 0 ? 0 : micros[micros.length - 1] / 1000.0, failed, retried, affine ? changed : -1, byClient.size(), counted);
+        return new AlgorithmReport.Run(
+                algorithm,
+                served,
+                percentile(micros, 0.50) / 1000.0,
+                percentile(micros, 0.99) / 1000.0,
+                micros.length == 0 ? 0 : micros[micros.length - 1] / 1000.0,
+                failed,
+                retried,
+                affine ? changed : -1,
+                byClient.size(),
+                counted);
     }
 
     /** The nearest-rank percentile of sorted values; 0 for none. */
@@ -250,16 +304,31 @@ final class Algorithms {
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
 
-    private String report(Map<Case, List<AlgorithmReport.Run>> results, String versions, List<String> skipped, List<String> wrong,
-                          double seconds) {
+    private String report(
+            Map<Case, List<AlgorithmReport.Run>> results,
+            String versions,
+            List<String> skipped,
+            List<String> wrong,
+            double seconds) {
         StringBuilder md = new StringBuilder("## hits-lb: every algorithm against the same hard cases, ")
-                .append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append("\n\n");
-        md.append("Machine: ").append(Bench.machine()).append(". ").append(versions).append(".\n");
-        md.append(String.format(Locale.ROOT, "Load: %d clients (%d keep-alive connections, each from its own 127.A.B.1 with its own"
+                .append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+                .append("\n\n");
+        md.append("Machine: ")
+                .append(Bench.machine())
+                .append(". ")
+                .append(versions)
+                .append(".\n");
+        md.append(String.format(
+                Locale.ROOT,
+                "Load: %d clients (%d keep-alive connections, each from its own 127.A.B.1 with its own"
                         + " X-Client-Id and cookie jar), one request at a time each; per algorithm %d s measured after %d s of warm-up;"
-                        + " a fresh stack per case, warmed up %d s. The whole run took %.0f s.%n", options.workers() * KeyedLoad.KEYS_PER_WORKER,
-                options.workers(), options.duration().toSeconds(), shorter(ALGORITHM_WARMUP, options.warmup()).toSeconds(),
-                options.warmup().toSeconds(), seconds));
+                        + " a fresh stack per case, warmed up %d s. The whole run took %.0f s.%n",
+                options.workers() * KeyedLoad.KEYS_PER_WORKER,
+                options.workers(),
+                options.duration().toSeconds(),
+                shorter(ALGORITHM_WARMUP, options.warmup()).toSeconds(),
+                options.warmup().toSeconds(),
+                seconds));
         if (!skipped.isEmpty()) {
             md.append("Not run: ").append(String.join(", ", skipped)).append(".\n");
         }
@@ -267,7 +336,10 @@ final class Algorithms {
             Case c = e.getKey();
             md.append("\n### ").append(c.id()).append(": ").append(c.what);
             if (c == Case.HUNG || c == Case.DEAD_AND_BACK) {
-                md.append(String.format(Locale.ROOT, " (at %.0f s, for %.0f s)", options.disruptAt().toMillis() / 1e3,
+                md.append(String.format(
+                        Locale.ROOT,
+                        " (at %.0f s, for %.0f s)",
+                        options.disruptAt().toMillis() / 1e3,
                         options.hold(c).toMillis() / 1e3));
             }
             md.append("\n\n").append(AlgorithmReport.table(e.getValue(), c.disturbs() ? DISTURBED : null));
@@ -329,16 +401,21 @@ final class Algorithms {
                 Files.writeString(group.resolve("cpu.max"), PERCENT * 1000 + " 100000");
                 return move(pid, group, home);
             }
-            throw new IllegalStateException("no cgroup CPU controller to hold a replica with: neither " + V1 + "/cpu.cfs_quota_us nor"
-                    + " cpu in " + V2 + "/cgroup.controllers (the starved_cpu case needs root and cgroup v1 or v2 with cpu)");
+            throw new IllegalStateException("no cgroup CPU controller to hold a replica with: neither " + V1
+                    + "/cpu.cfs_quota_us nor" + " cpu in " + V2
+                    + "/cgroup.controllers (the starved_cpu case needs root and cgroup v1 or v2 with cpu)");
         }
 
         /** The cgroup path of {@code pid} for {@code controller} ("" for cgroup v2) from /proc/PID/cgroup. */
         private static String current(long pid, String controller) {
-            return Bench.read(Path.of("/proc", Long.toString(pid), "cgroup")).lines().map(l -> l.split(":", 3))
-                    .filter(f -> f.length == 3 && List.of(f[1].split(",")).contains(controller) || f.length == 3 && controller.isEmpty()
-                            && f[1].isEmpty())
-                    .map(f -> f[2]).findFirst().orElse("/");
+            return Bench.read(Path.of("/proc", Long.toString(pid), "cgroup"))
+                    .lines()
+                    .map(l -> l.split(":", 3))
+                    .filter(f -> f.length == 3 && List.of(f[1].split(",")).contains(controller)
+                            || f.length == 3 && controller.isEmpty() && f[1].isEmpty())
+                    .map(f -> f[2])
+                    .findFirst()
+                    .orElse("/");
         }
 
         private static CpuQuota move(long pid, Path group, Path home) throws IOException {

@@ -9,7 +9,6 @@ import dev.hitslb.lb.Topology;
 import dev.hitslb.servers.Binaries;
 import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.NginxServer;
-import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.stack.LocalStack;
 import dev.hitslb.stack.StackLayout;
@@ -82,18 +81,30 @@ final class Bench {
     static final Duration BURST = Duration.ofSeconds(20);
 
     /** {@code soak}: zero for the standard run. */
-    record Options(Path results, Path jar, int port, int connections, Duration warmup, Duration duration, int checkRequests,
-                   int repeats, Duration soak, boolean compose) {
-    }
+    record Options(
+            Path results,
+            Path jar,
+            int port,
+            int connections,
+            Duration warmup,
+            Duration duration,
+            int checkRequests,
+            int repeats,
+            Duration soak,
+            boolean compose) {}
 
     /** One wrk run. */
-    record Load(String label, double requestsPerSecond, double p50Ms, double p99Ms, long requests, long errors,
-                Map<String, Double> cpuMicros) {
-    }
+    record Load(
+            String label,
+            double requestsPerSecond,
+            double p50Ms,
+            double p99Ms,
+            long requests,
+            long errors,
+            Map<String, Double> cpuMicros) {}
 
     /** One line of the verdict table. */
-    record Check(String what, String goal, String measured, boolean passed) {
-    }
+    record Check(String what, String goal, String measured, boolean passed) {}
 
     private final Options options;
     private final PrintStream out;
@@ -112,7 +123,8 @@ final class Bench {
             ComposeComparison.requireEngine();
         }
         if (!Files.isRegularFile(WRK_REPORT)) {
-            throw new IllegalStateException(WRK_REPORT + " is missing: run the bench from the repository's root (bench/run does)");
+            throw new IllegalStateException(
+                    WRK_REPORT + " is missing: run the bench from the repository's root (bench/run does)");
         }
         // A new, empty stack each run (the request-id table's size changes what a commit costs); its
         // processes end with this JVM.
@@ -120,7 +132,8 @@ final class Bench {
         StackLayout layout = StackLayout.standard(home, Algorithm.ROUND_ROBIN, 3, options.port(), options.jar());
         Soak soak = options.soak().isZero() ? null : new Soak(this, options);
         LocalStack stack = new LocalStack(layout, true, out, soak == null ? Map.of() : soak.replicaEnvironment(), true);
-        step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in " + home);
+        step("Starting the stack (PostgreSQL with fsync and synchronous_commit on, Redis, 3 replicas, nginx) in "
+                + home);
         stack.up();
         try {
             if (options.compose()) {
@@ -134,7 +147,8 @@ final class Bench {
     }
 
     private int measure(LocalStack stack, StackLayout layout) throws IOException {
-        List<String> replicas = layout.topology().replicas().stream().map(Replica::name).toList();
+        List<String> replicas =
+                layout.topology().replicas().stream().map(Replica::name).toList();
         // The stack's first replica records the JDK's AOT cache (LocalStack): what it runs now is its training.
         step("Training: " + options.warmup().toSeconds() + " s of (c)'s load, recorded by " + replicas.getFirst()
                 + " for the AOT cache the replicas start with from now on");
@@ -150,20 +164,26 @@ final class Bench {
         // restart or a scale-out.
         // What holds a cold start back: the JIT compiles the hot code on the same cores that serve it.
         Duration compilingBefore = compilerCpu(stack, replicas);
-        Load cold = measure("cold start: as (c), the first " + COLD_WINDOW.toSeconds() + " s after the replicas became ready",
-                layout.url(), COLD_WINDOW, meter(stack, replicas));
+        Load cold = measure(
+                "cold start: as (c), the first " + COLD_WINDOW.toSeconds() + " s after the replicas became ready",
+                layout.url(),
+                COLD_WINDOW,
+                meter(stack, replicas));
         double compiling = compilerCpu(stack, replicas).minus(compilingBefore).toMillis() / 1000.0;
         double busy = cold.cpuMicros().get(CpuMeter.TOTAL) * cold.requests() / 1e6;
 
         Load ceiling;
         int ceilingPort = options.port() + CEILING_OFFSET;
         try (NginxServer proxy = startCeiling(layout.home().resolve("ceiling"), ceilingPort)) {
-            ceiling = wrk("(a) proxy ceiling: nginx, same config, to an upstream that returns 200",
-                    "http://127.0.0.1:" + ceilingPort + "/", meter(stack, replicas, proxy.pid()));
+            ceiling = wrk(
+                    "(a) proxy ceiling: nginx, same config, to an upstream that returns 200",
+                    "http://127.0.0.1:" + ceilingPort + "/",
+                    meter(stack, replicas, proxy.pid()));
         }
         CpuMeter meter = meter(stack, replicas);
         String first = replicas.getFirst();
-        Load direct = wrk("(b) one replica: " + first + ", directly", "http://127.0.0.1:" + layout.port(first) + "/", meter);
+        Load direct =
+                wrk("(b) one replica: " + first + ", directly", "http://127.0.0.1:" + layout.port(first) + "/", meter);
 
         Map<String, Long> rss = new ConcurrentHashMap<>();
         List<Load> balanced = new ArrayList<>();
@@ -175,27 +195,47 @@ final class Bench {
             }
         }
         Load typical = median(balanced);
-        Load floor = wrk("(d) /health/live: as (c), the same path, counting nothing", layout.url() + "health/live", meter);
+        Load floor =
+                wrk("(d) /health/live: as (c), the same path, counting nothing", layout.url() + "health/live", meter);
 
         Check exactlyOnce = exactlyOnce(stack, layout.url());
-        Burst burst = burst(layout.url(), replicas.stream().collect(Collectors.toMap(n -> n, layout::port)), rssProbes(stack, replicas));
+        Burst burst = burst(
+                layout.url(),
+                replicas.stream().collect(Collectors.toMap(n -> n, layout::port)),
+                rssProbes(stack, replicas));
         // Last: the restarted replica is a cold JVM for whatever comes after.
         Check restart = restartUnderLoad(stack, layout.url(), replicas.getLast(), typical);
 
         double counting = typical.requestsPerSecond() / floor.requestsPerSecond();
         double warmup = cold.requestsPerSecond() / typical.requestsPerSecond();
         List<Check> checks = new ArrayList<>();
-        checks.add(new Check("counting cost: (c) / (d)" + (balanced.size() > 1 ? ", (c) the median run" : ""),
+        checks.add(new Check(
+                "counting cost: (c) / (d)" + (balanced.size() > 1 ? ", (c) the median run" : ""),
                 String.format(Locale.ROOT, "≥ %.2f (aim %.2f)", GOAL_COUNTING, AIM_COUNTING),
-                String.format(Locale.ROOT, "%.2f (%,.0f / %,.0f req/s)", counting, typical.requestsPerSecond(), floor.requestsPerSecond()),
+                String.format(
+                        Locale.ROOT,
+                        "%.2f (%,.0f / %,.0f req/s)",
+                        counting,
+                        typical.requestsPerSecond(),
+                        floor.requestsPerSecond()),
                 counting >= GOAL_COUNTING));
-        checks.add(new Check("warm-up: the first " + COLD_WINDOW.toSeconds() + " s after a cold start / (c)",
+        checks.add(new Check(
+                "warm-up: the first " + COLD_WINDOW.toSeconds() + " s after a cold start / (c)",
                 String.format(Locale.ROOT, "≥ %.0f %%", GOAL_WARMUP * 100),
-                String.format(Locale.ROOT, "%.0f %% (%,.0f / %,.0f req/s), %d errors; the replicas' JIT compilers used %.1f of"
-                                + " the machine's %.1f busy CPU-seconds", warmup * 100, cold.requestsPerSecond(),
-                        typical.requestsPerSecond(), cold.errors(), compiling, busy),
+                String.format(
+                        Locale.ROOT,
+                        "%.0f %% (%,.0f / %,.0f req/s), %d errors; the replicas' JIT compilers used %.1f of"
+                                + " the machine's %.1f busy CPU-seconds",
+                        warmup * 100,
+                        cold.requestsPerSecond(),
+                        typical.requestsPerSecond(),
+                        cold.errors(),
+                        compiling,
+                        busy),
                 warmup >= GOAL_WARMUP && cold.errors() == 0));
-        checks.add(new Check("p99 of (c), every run", "< " + (int) GOAL_P99_MS + " ms in each of " + GOAL_RUNS + " runs",
+        checks.add(new Check(
+                "p99 of (c), every run",
+                "< " + (int) GOAL_P99_MS + " ms in each of " + GOAL_RUNS + " runs",
                 balanced.stream().map(l -> ms(l.p99Ms())).collect(Collectors.joining(", "))
                         + (balanced.size() < GOAL_RUNS ? " (--repeat " + balanced.size() + ": too few)" : ""),
                 balanced.size() >= GOAL_RUNS && balanced.stream().allMatch(l -> l.p99Ms() < GOAL_P99_MS)));
@@ -203,20 +243,39 @@ final class Bench {
         checks.add(new Check("errors in (c)", "0", Long.toString(errors), errors == 0));
         checks.addAll(checks(rss, ready));
         checks.add(exactlyOnce);
-        long refused = burst.statuses().entrySet().stream().filter(e -> e.getKey() / 100 != 2).mapToLong(Map.Entry::getValue).sum();
-        checks.add(new Check("burst: " + BURST_CLIENTS + " clients for " + BURST.toSeconds() + " s through nginx", "0 non-2xx",
-                String.format(Locale.ROOT, "%s; p99 %s; most page loads waiting per replica: %s; most resident (MiB): %s",
-                        burst.statuses(), ms(burst.p99Ms()), new java.util.TreeMap<>(burst.mostWaiting()),
-                        new java.util.TreeMap<>(burst.mostRssMiB())), refused == 0 && !burst.statuses().isEmpty()));
+        long refused = burst.statuses().entrySet().stream()
+                .filter(e -> e.getKey() / 100 != 2)
+                .mapToLong(Map.Entry::getValue)
+                .sum();
+        checks.add(new Check(
+                "burst: " + BURST_CLIENTS + " clients for " + BURST.toSeconds() + " s through nginx",
+                "0 non-2xx",
+                String.format(
+                        Locale.ROOT,
+                        "%s; p99 %s; most page loads waiting per replica: %s; most resident (MiB): %s",
+                        burst.statuses(),
+                        ms(burst.p99Ms()),
+                        new java.util.TreeMap<>(burst.mostWaiting()),
+                        new java.util.TreeMap<>(burst.mostRssMiB())),
+                refused == 0 && !burst.statuses().isEmpty()));
         checks.add(restart);
-        String summary = String.format(Locale.ROOT, "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
-                100 * typical.requestsPerSecond() / ceiling.requestsPerSecond(), 100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
+        String summary = String.format(
+                Locale.ROOT,
+                "(c) is %.1f %% and (d) %.1f %% of (a): no counting design can take (c) past (d).",
+                100 * typical.requestsPerSecond() / ceiling.requestsPerSecond(),
+                100 * floor.requestsPerSecond() / ceiling.requestsPerSecond());
         List<Load> loads = new ArrayList<>(List.of(cold, ceiling, direct));
         loads.addAll(balanced);
         loads.add(floor);
-        String how = String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL"
-                        + " (the cold start: %d s, no warm-up; (c): %d runs in a row after one warm-up).", options.connections(),
-                options.duration().toSeconds(), options.warmup().toSeconds(), COLD_WINDOW.toSeconds(), options.repeats());
+        String how = String.format(
+                Locale.ROOT,
+                "Load: wrk, %d connections, 2 threads, %d s measured after a %d s warm-up of the same URL"
+                        + " (the cold start: %d s, no warm-up; (c): %d runs in a row after one warm-up).",
+                options.connections(),
+                options.duration().toSeconds(),
+                options.warmup().toSeconds(),
+                COLD_WINDOW.toSeconds(),
+                options.repeats());
         return finish(report(stack, loads, how, summary, checks), checks);
     }
 
@@ -232,7 +291,9 @@ final class Bench {
 
     /** The run with the median throughput. */
     static Load median(List<Load> loads) {
-        List<Load> sorted = loads.stream().sorted(java.util.Comparator.comparingDouble(Load::requestsPerSecond)).toList();
+        List<Load> sorted = loads.stream()
+                .sorted(java.util.Comparator.comparingDouble(Load::requestsPerSecond))
+                .toList();
         return sorted.get(sorted.size() / 2);
     }
 
@@ -245,7 +306,8 @@ final class Bench {
      */
     private Check restartUnderLoad(LocalStack stack, String url, String name, Load warm) throws IOException {
         Duration load = Duration.ofSeconds(30);
-        step("Time to ready under load: " + name + " restarted while wrk keeps (c)'s load on nginx (" + load.toSeconds() + " s)");
+        step("Time to ready under load: " + name + " restarted while wrk keeps (c)'s load on nginx (" + load.toSeconds()
+                + " s)");
         CompletableFuture<String> wrk = CompletableFuture.supplyAsync(() -> capture(wrkCommand(url, load)));
         sleep(Duration.ofSeconds(3));
         long logFrom = Files.size(stack.accessLog());
@@ -254,13 +316,21 @@ final class Bench {
         long readyAt = Instant.now().getEpochSecond();
         boolean loaded = !wrk.isDone();
         Map<String, Long> v = wrkFigures(wrk.join());
-        String rolling = rollingRestart(AccessLog.perSecond(stack.accessLog(), logFrom, Files.size(stack.accessLog())), readyAt, warm);
-        progress(String.format(Locale.ROOT, "ready in %s%s; meanwhile %,d requests, %d errors; %s", seconds(ready),
-                loaded ? "" : " (after the load ended)", v.get("requests"), errors(v), rolling));
-        return new Check("time to ready, " + name + " restarted while the others serve (c)'s load",
+        String rolling = rollingRestart(
+                AccessLog.perSecond(stack.accessLog(), logFrom, Files.size(stack.accessLog())), readyAt, warm);
+        progress(String.format(
+                Locale.ROOT,
+                "ready in %s%s; meanwhile %,d requests, %d errors; %s",
+                seconds(ready),
+                loaded ? "" : " (after the load ended)",
+                v.get("requests"),
+                errors(v),
+                rolling));
+        return new Check(
+                "time to ready, " + name + " restarted while the others serve (c)'s load",
                 "≤ " + GOAL_READY_UNDER_LOAD.toSeconds() + " s, no request failed",
-                seconds(ready) + ", " + errors(v) + " errors" + (loaded ? "" : ", the load had ended: not measured under load")
-                        + "; reported: " + rolling,
+                seconds(ready) + ", " + errors(v) + " errors"
+                        + (loaded ? "" : ", the load had ended: not measured under load") + "; reported: " + rolling,
                 loaded && errors(v) == 0 && ready.compareTo(GOAL_READY_UNDER_LOAD) <= 0);
     }
 
@@ -272,27 +342,43 @@ final class Bench {
     static String rollingRestart(Map<Long, Long> perSecond, long readyAt, Load warm) {
         long first = readyAt + 1;
         long last = first + COLD_WINDOW.toSeconds() - 1;
-        long lastLogged = perSecond.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+        long lastLogged =
+                perSecond.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
         if (last > lastLogged - 2) {
             return "the first " + COLD_WINDOW.toSeconds() + " s after ready not measured (the load ended first)";
         }
-        double rate = perSecond.entrySet().stream().filter(e -> e.getKey() >= first && e.getKey() <= last)
-                .mapToLong(Map.Entry::getValue).sum() / (double) COLD_WINDOW.toSeconds();
-        return String.format(Locale.ROOT, "the first %d s after ready (a rolling restart's step): %,.0f req/s through nginx,"
-                + " %.0f %% of (c)", COLD_WINDOW.toSeconds(), rate, 100 * rate / warm.requestsPerSecond());
+        double rate = perSecond.entrySet().stream()
+                        .filter(e -> e.getKey() >= first && e.getKey() <= last)
+                        .mapToLong(Map.Entry::getValue)
+                        .sum()
+                / (double) COLD_WINDOW.toSeconds();
+        return String.format(
+                Locale.ROOT,
+                "the first %d s after ready (a rolling restart's step): %,.0f req/s through nginx," + " %.0f %% of (c)",
+                COLD_WINDOW.toSeconds(),
+                rate,
+                100 * rate / warm.requestsPerSecond());
     }
 
     private List<Check> checks(Map<String, Long> rss, Map<String, Duration> ready) {
         long maxRss = rss.values().stream().mapToLong(Long::longValue).max().orElse(0);
         Duration slowest = ready.values().stream().max(Duration::compareTo).orElseThrow();
         return List.of(
-                new Check("resident memory per replica under load", "≤ " + GOAL_RSS_MIB + " MiB",
-                        rss.entrySet().stream().sorted(Map.Entry.comparingByKey())
-                                .map(e -> e.getKey() + " " + e.getValue() + " MiB").collect(Collectors.joining(", ")),
+                new Check(
+                        "resident memory per replica under load",
+                        "≤ " + GOAL_RSS_MIB + " MiB",
+                        rss.entrySet().stream()
+                                .sorted(Map.Entry.comparingByKey())
+                                .map(e -> e.getKey() + " " + e.getValue() + " MiB")
+                                .collect(Collectors.joining(", ")),
                         !rss.isEmpty() && maxRss <= GOAL_RSS_MIB),
-                new Check("time to ready (start to /health/ready), alone", "≤ " + GOAL_READY.toSeconds() + " s",
-                        ready.entrySet().stream().map(e -> e.getKey() + " " + seconds(e.getValue()))
-                                .collect(Collectors.joining(", ")), slowest.compareTo(GOAL_READY) <= 0));
+                new Check(
+                        "time to ready (start to /health/ready), alone",
+                        "≤ " + GOAL_READY.toSeconds() + " s",
+                        ready.entrySet().stream()
+                                .map(e -> e.getKey() + " " + seconds(e.getValue()))
+                                .collect(Collectors.joining(", ")),
+                        slowest.compareTo(GOAL_READY) <= 0));
     }
 
     /** Exactly once: hey -n through nginx; every request must get a 2xx, and PostgreSQL's total grow by exactly that many. */
@@ -302,45 +388,89 @@ final class Bench {
         long before = stack.total();
         Map<Integer, Long> statuses = hey(url, sent);
         long counted = stack.total() - before;
-        long ok = statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToLong(Map.Entry::getValue).sum();
-        return new Check("exactly once: PostgreSQL total grew by the 2xx count", "equal, every request 2xx",
-                "hey " + sent + " requests: " + statuses + "; total +" + counted, counted == ok && ok == sent);
+        long ok = statuses.entrySet().stream()
+                .filter(e -> e.getKey() / 100 == 2)
+                .mapToLong(Map.Entry::getValue)
+                .sum();
+        return new Check(
+                "exactly once: PostgreSQL total grew by the 2xx count",
+                "equal, every request 2xx",
+                "hey " + sent + " requests: " + statuses + "; total +" + counted,
+                counted == ok && ok == sent);
     }
 
     String report(LocalStack stack, List<Load> loads, String how, String summary, List<Check> checks) {
         StringBuilder md = new StringBuilder();
-        md.append("## hits-lb bench, ").append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
+        md.append("## hits-lb bench, ")
+                .append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")))
                 .append("\n\n");
-        md.append("Machine: ").append(machine()).append(". nginx ").append(NginxVersion.parse(NginxServer.version()))
-                .append(", PostgreSQL ").append(stack.psql("SHOW server_version"))
-                .append(" (fsync ").append(stack.psql("SHOW fsync"))
-                .append(", synchronous_commit ").append(stack.psql("SHOW synchronous_commit"))
-                .append("), Java ").append(Runtime.version().feature()).append(".\n");
+        md.append("Machine: ")
+                .append(machine())
+                .append(". nginx ")
+                .append(NginxVersion.parse(NginxServer.version()))
+                .append(", PostgreSQL ")
+                .append(stack.psql("SHOW server_version"))
+                .append(" (fsync ")
+                .append(stack.psql("SHOW fsync"))
+                .append(", synchronous_commit ")
+                .append(stack.psql("SHOW synchronous_commit"))
+                .append("), Java ")
+                .append(Runtime.version().feature())
+                .append(".\n");
         md.append(how).append("\n\n");
         md.append("| run | req/s | p50 | p99 | errors |\n|---|---:|---:|---:|---:|\n");
         for (Load load : loads) {
-            md.append(String.format(Locale.ROOT, "| %s | %,.0f | %s | %s | %d |%n", load.label(), load.requestsPerSecond(),
-                    ms(load.p50Ms()), ms(load.p99Ms()), load.errors()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,.0f | %s | %s | %d |%n",
+                    load.label(),
+                    load.requestsPerSecond(),
+                    ms(load.p50Ms()),
+                    ms(load.p99Ms()),
+                    load.errors()));
         }
         md.append("\n").append(summary).append("\n");
-        md.append("\nWhere the CPU went: microseconds of CPU per request, by part (").append(CpuMeter.REST)
+        md.append("\nWhere the CPU went: microseconds of CPU per request, by part (")
+                .append(CpuMeter.REST)
                 .append(" is the machine's busy time that no part accounts for).\n\n");
         // Every part any run measured, the machine's rest and total last; a part a run did not have shows as "-".
-        List<String> parts = Stream.concat(loads.stream().flatMap(l -> l.cpuMicros().keySet().stream())
-                        .filter(p -> !p.equals(CpuMeter.REST) && !p.equals(CpuMeter.TOTAL)), Stream.of(CpuMeter.REST, CpuMeter.TOTAL))
-                .distinct().toList();
-        md.append("| run | ").append(String.join(" | ", parts)).append(" |\n|---|")
-                .append("---:|".repeat(parts.size())).append("\n");
+        List<String> parts = Stream.concat(
+                        loads.stream()
+                                .flatMap(l -> l.cpuMicros().keySet().stream())
+                                .filter(p -> !p.equals(CpuMeter.REST) && !p.equals(CpuMeter.TOTAL)),
+                        Stream.of(CpuMeter.REST, CpuMeter.TOTAL))
+                .distinct()
+                .toList();
+        md.append("| run | ")
+                .append(String.join(" | ", parts))
+                .append(" |\n|---|")
+                .append("---:|".repeat(parts.size()))
+                .append("\n");
         for (Load load : loads) {
-            md.append("| ").append(shortLabel(load.label())).append(" | ")
-                    .append(parts.stream().map(p -> load.cpuMicros().containsKey(p) ? String.format(Locale.ROOT, "%.0f", load.cpuMicros().get(p)) : "-")
+            md.append("| ")
+                    .append(shortLabel(load.label()))
+                    .append(" | ")
+                    .append(parts.stream()
+                            .map(p -> load.cpuMicros().containsKey(p)
+                                    ? String.format(
+                                            Locale.ROOT,
+                                            "%.0f",
+                                            load.cpuMicros().get(p))
+                                    : "-")
                             .collect(Collectors.joining(" | ")))
                     .append(" |\n");
         }
         md.append("\n| check | goal | measured | |\n|---|---|---|---|\n");
         for (Check check : checks) {
-            md.append("| ").append(check.what()).append(" | ").append(check.goal()).append(" | ").append(check.measured())
-                    .append(" | ").append(check.passed() ? "pass" : "**FAIL**").append(" |\n");
+            md.append("| ")
+                    .append(check.what())
+                    .append(" | ")
+                    .append(check.goal())
+                    .append(" | ")
+                    .append(check.measured())
+                    .append(" | ")
+                    .append(check.passed() ? "pass" : "**FAIL**")
+                    .append(" |\n");
         }
         return md.toString();
     }
@@ -352,11 +482,13 @@ final class Bench {
     private NginxServer startCeiling(Path prefix, int port) throws IOException {
         List<Integer> trivialPorts = List.of(port + 1, port + 2, port + 3);
         Topology trivial = Topology.local("trivial", trivialPorts, Optional.empty());
-        StringBuilder upstream = new StringBuilder(
-                NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
+        StringBuilder upstream = new StringBuilder(NginxConfig.upstream(
+                Algorithm.ROUND_ROBIN, RenderTarget.LOCAL, trivial, NginxVersion.parse(NginxServer.version())));
         upstream.append("\n# bench: the trivial upstream, answered by this nginx itself.\n");
         for (int trivialPort : trivialPorts) {
-            upstream.append("server {\n    listen 127.0.0.1:").append(trivialPort).append(";\n    access_log off;\n")
+            upstream.append("server {\n    listen 127.0.0.1:")
+                    .append(trivialPort)
+                    .append(";\n    access_log off;\n")
                     .append("    location / {\n        default_type application/json;\n")
                     .append("        return 200 '{\"instance\":\"trivial\",\"hits\":0}\\n';\n    }\n}\n");
         }
@@ -368,15 +500,23 @@ final class Bench {
     }
 
     private static Duration compilerCpu(LocalStack stack, List<String> replicas) {
-        return replicas.stream().map(n -> CpuMeter.compilerCpu(stack.pid(n).orElseThrow())).reduce(Duration.ZERO, Duration::plus);
+        return replicas.stream()
+                .map(n -> CpuMeter.compilerCpu(stack.pid(n).orElseThrow()))
+                .reduce(Duration.ZERO, Duration::plus);
     }
 
     /** The stack's parts, by the processes they run as now; {@code extraNginx}: the ceiling's nginx. */
     static CpuMeter meter(LocalStack stack, List<String> replicas, long... extraNginx) {
         Map<String, List<Long>> parts = new LinkedHashMap<>();
-        parts.put("replicas", replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
+        parts.put(
+                "replicas",
+                replicas.stream().map(n -> stack.pid(n).orElseThrow()).toList());
         parts.put("PostgreSQL", List.of(stack.pid("postgres").orElseThrow()));
-        parts.put("nginx", LongStream.concat(LongStream.of(stack.pid("nginx").orElseThrow()), LongStream.of(extraNginx)).boxed().toList());
+        parts.put(
+                "nginx",
+                LongStream.concat(LongStream.of(stack.pid("nginx").orElseThrow()), LongStream.of(extraNginx))
+                        .boxed()
+                        .toList());
         parts.put("Redis", List.of(stack.pid("redis").orElseThrow()));
         return new CpuMeter(parts);
     }
@@ -403,11 +543,24 @@ final class Bench {
         String output = capture(wrkCommand(url, duration));
         CpuMeter.Snapshot after = meter.take();
         Map<String, Long> v = wrkFigures(output);
-        Load load = new Load(label, v.get("requests") * 1e6 / v.get("duration_us"), v.get("p50_us") / 1000.0,
-                v.get("p99_us") / 1000.0, v.get("requests"), errors(v), CpuMeter.perRequest(before, after, v.get("requests")));
-        progress(String.format(Locale.ROOT, "%,.0f req/s, p50 %s, p99 %s, %d errors; CPU per request: %s", load.requestsPerSecond(),
-                ms(load.p50Ms()), ms(load.p99Ms()), load.errors(), load.cpuMicros().entrySet().stream()
-                        .map(e -> String.format(Locale.ROOT, "%s %.0f us", e.getKey(), e.getValue())).collect(Collectors.joining(", "))));
+        Load load = new Load(
+                label,
+                v.get("requests") * 1e6 / v.get("duration_us"),
+                v.get("p50_us") / 1000.0,
+                v.get("p99_us") / 1000.0,
+                v.get("requests"),
+                errors(v),
+                CpuMeter.perRequest(before, after, v.get("requests")));
+        progress(String.format(
+                Locale.ROOT,
+                "%,.0f req/s, p50 %s, p99 %s, %d errors; CPU per request: %s",
+                load.requestsPerSecond(),
+                ms(load.p50Ms()),
+                ms(load.p99Ms()),
+                load.errors(),
+                load.cpuMicros().entrySet().stream()
+                        .map(e -> String.format(Locale.ROOT, "%s %.0f us", e.getKey(), e.getValue()))
+                        .collect(Collectors.joining(", "))));
         return load;
     }
 
@@ -426,12 +579,23 @@ final class Bench {
     }
 
     private static long errors(Map<String, Long> wrk) {
-        return wrk.get("status_errors") + wrk.get("connect_errors") + wrk.get("read_errors") + wrk.get("write_errors") + wrk.get("timeouts");
+        return wrk.get("status_errors")
+                + wrk.get("connect_errors")
+                + wrk.get("read_errors")
+                + wrk.get("write_errors")
+                + wrk.get("timeouts");
     }
 
     List<String> wrkCommand(String url, Duration duration) {
-        return List.of(Binaries.require("wrk").toString(), "-t2", "-c" + options.connections(), "-d" + duration.toSeconds() + "s",
-                "--latency", "-s", WRK_REPORT.toString(), url);
+        return List.of(
+                Binaries.require("wrk").toString(),
+                "-t2",
+                "-c" + options.connections(),
+                "-d" + duration.toSeconds() + "s",
+                "--latency",
+                "-s",
+                WRK_REPORT.toString(),
+                url);
     }
 
     /** hey sends n / c requests on each of its c connections: ask for a multiple of c, so all are sent. */
@@ -443,8 +607,8 @@ final class Bench {
      * What a burst did: hey's statuses and p99, the most page loads each replica held at once (its queue), and the
      * most memory each held (reported, not checked: the memory goal is for (c)'s load).
      */
-    record Burst(Map<Integer, Long> statuses, double p99Ms, Map<String, Long> mostWaiting, Map<String, Long> mostRssMiB) {
-    }
+    record Burst(
+            Map<Integer, Long> statuses, double p99Ms, Map<String, Long> mostWaiting, Map<String, Long> mostRssMiB) {}
 
     /** Each replica's resident memory in MiB, by name, for a {@link HighestSampler}. */
     private static Map<String, Supplier<Optional<Long>>> rssProbes(LocalStack stack, List<String> replicas) {
@@ -459,16 +623,27 @@ final class Bench {
      * sampled meanwhile. Beyond nginx's in-flight limit (1024) the excess would be shed at once with a
      * JSON 503; below it nothing may fail: neither a full accept queue nor nginx's failure detector.
      */
-    private Burst burst(String url, Map<String, Integer> replicaPorts, Map<String, Supplier<Optional<Long>>> rssProbes) {
-        step("Burst: hey -z " + BURST.toSeconds() + "s -c " + BURST_CLIENTS + " through nginx, each replica's queue and memory sampled");
+    private Burst burst(
+            String url, Map<String, Integer> replicaPorts, Map<String, Supplier<Optional<Long>>> rssProbes) {
+        step("Burst: hey -z " + BURST.toSeconds() + "s -c " + BURST_CLIENTS
+                + " through nginx, each replica's queue and memory sampled");
         Map<String, Long> most = new ConcurrentHashMap<>();
         Map<String, Long> mostRss = new ConcurrentHashMap<>();
         String output;
-        try (HighestSampler ignored = new HighestSampler(replicaPorts.entrySet().stream().collect(Collectors.toMap(
-                Map.Entry::getKey, e -> () -> waiting(e.getValue()))), most);
-             HighestSampler alsoIgnored = new HighestSampler(rssProbes, mostRss)) {
-            output = capture(List.of(Binaries.require("hey").toString(), "-z", BURST.toSeconds() + "s",
-                    "-c", Integer.toString(BURST_CLIENTS), "-H", "Accept: application/json", url));
+        try (HighestSampler ignored = new HighestSampler(
+                        replicaPorts.entrySet().stream()
+                                .collect(Collectors.toMap(Map.Entry::getKey, e -> () -> waiting(e.getValue()))),
+                        most);
+                HighestSampler alsoIgnored = new HighestSampler(rssProbes, mostRss)) {
+            output = capture(List.of(
+                    Binaries.require("hey").toString(),
+                    "-z",
+                    BURST.toSeconds() + "s",
+                    "-c",
+                    Integer.toString(BURST_CLIENTS),
+                    "-H",
+                    "Accept: application/json",
+                    url));
         }
         Map<Integer, Long> statuses = statuses(output);
         Matcher p99 = HEY_P99.matcher(output);
@@ -488,13 +663,19 @@ final class Bench {
     }
 
     Map<Integer, Long> hey(String url, int requests) {
-        String output = capture(List.of(Binaries.require("hey").toString(), "-n", Integer.toString(requests),
-                "-c", Integer.toString(options.connections()), "-H", "Accept: application/json", url));
+        String output = capture(List.of(
+                Binaries.require("hey").toString(),
+                "-n",
+                Integer.toString(requests),
+                "-c",
+                Integer.toString(options.connections()),
+                "-H",
+                "Accept: application/json",
+                url));
         Map<Integer, Long> statuses = statuses(output);
         progress("statuses " + statuses);
         return statuses;
     }
-
 
     /** A load tool's output: it runs for its set time, so allow that and a margin. */
     String capture(List<String> command) {
@@ -512,11 +693,20 @@ final class Bench {
     }
 
     static String machine() {
-        String model = read(Path.of("/proc/cpuinfo")).lines().filter(l -> l.startsWith("model name"))
-                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
-        long memKiB = read(Path.of("/proc/meminfo")).lines().filter(l -> l.startsWith("MemTotal:"))
-                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0);
-        return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), " + Math.round(memKiB / 1024.0 / 1024.0) + " GiB";
+        String model = read(Path.of("/proc/cpuinfo"))
+                .lines()
+                .filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip())
+                .findFirst()
+                .orElse("unknown CPU");
+        long memKiB = read(Path.of("/proc/meminfo"))
+                .lines()
+                .filter(l -> l.startsWith("MemTotal:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("\\D", "")))
+                .findFirst()
+                .orElse(0);
+        return Runtime.getRuntime().availableProcessors() + " cores (" + model + "), "
+                + Math.round(memKiB / 1024.0 / 1024.0) + " GiB";
     }
 
     static String read(Path file) {
@@ -550,7 +740,8 @@ final class Bench {
         HighestSampler(Map<String, Supplier<Optional<Long>>> probes, Map<String, Long> highest) {
             thread = Thread.ofPlatform().daemon().name("sampler").start(() -> {
                 while (!Thread.currentThread().isInterrupted()) {
-                    probes.forEach((name, probe) -> probe.get().ifPresent(value -> highest.merge(name, value, Math::max)));
+                    probes.forEach(
+                            (name, probe) -> probe.get().ifPresent(value -> highest.merge(name, value, Math::max)));
                     try {
                         Thread.sleep(250);
                     } catch (InterruptedException e) {
@@ -581,15 +772,22 @@ final class Bench {
     }
 
     static Optional<Long> rssMiB(long pid) {
-        return read(Path.of("/proc", Long.toString(pid), "status")).lines().filter(l -> l.startsWith("VmRSS:"))
-                .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024).findFirst();
+        return read(Path.of("/proc", Long.toString(pid), "status"))
+                .lines()
+                .filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("\\D", "")) / 1024)
+                .findFirst();
     }
 
     /** The replica's hits_waiting (its queue) from its /metrics; empty when it does not answer. */
     private static Optional<Long> waiting(int port) {
         try {
-            String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-                    .timeout(Duration.ofSeconds(1)).build(), HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = HTTP.send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                                    .timeout(Duration.ofSeconds(1))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString())
+                    .body();
             Matcher m = WAITING.matcher(metrics);
             return m.find() ? Optional.of((long) Double.parseDouble(m.group(1))) : Optional.empty();
         } catch (IOException e) {

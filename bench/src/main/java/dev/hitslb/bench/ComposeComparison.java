@@ -28,6 +28,7 @@ import java.util.stream.IntStream;
 final class ComposeComparison {
     /** The goal of issue 27: compose at least 0.8 of ./stack, on the path this project controls. */
     static final double GOAL = 0.80;
+
     static final String PROXY = "Docker's port proxy";
     private static final String PROJECT = "hits-lb-bench";
     private static final int PORT_OFFSET = 50;
@@ -68,9 +69,13 @@ final class ComposeComparison {
     }
 
     private int measure(LocalStack stack, StackLayout layout, int port) throws IOException {
-        List<String> replicas = layout.topology().replicas().stream().map(Replica::name).toList();
+        List<String> replicas =
+                layout.topology().replicas().stream().map(Replica::name).toList();
         String published = "http://127.0.0.1:" + port + "/";
-        String direct = "http://" + container("nginx", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}").strip().split(" ")[0] + "/";
+        String direct = "http://"
+                + container("nginx", "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}")
+                        .strip()
+                        .split(" ")[0] + "/";
         CpuMeter stackMeter = Bench.meter(stack, replicas);
         CpuMeter composeMeter = composeMeter(port);
 
@@ -83,8 +88,10 @@ final class ComposeComparison {
         List<Bench.Load> viaAddress = new ArrayList<>();
         for (int run = 1; run <= options.repeats(); run++) {
             local.add(bench.measure("./stack, run " + run, layout.url(), options.duration(), stackMeter));
-            viaProxy.add(bench.measure("compose by the published port, run " + run, published, options.duration(), composeMeter));
-            viaAddress.add(bench.measure("compose by nginx's container address, run " + run, direct, options.duration(), composeMeter));
+            viaProxy.add(bench.measure(
+                    "compose by the published port, run " + run, published, options.duration(), composeMeter));
+            viaAddress.add(bench.measure(
+                    "compose by nginx's container address, run " + run, direct, options.duration(), composeMeter));
         }
         // Each round's ratio, then the median round: the machine's pace changes from round to round, and
         // a ratio within one round cancels that out.
@@ -92,41 +99,74 @@ final class ComposeComparison {
         double viaNginx = medianRatio(viaAddress, local);
         long errors = errors(local) + errors(viaProxy) + errors(viaAddress);
         List<Bench.Check> checks = List.of(
-                new Bench.Check("compose / ./stack by nginx's container address (the part this project controls), median round",
-                        String.format(Locale.ROOT, "≥ %.2f", GOAL), ratios(viaAddress, local, viaNginx), viaNginx >= GOAL),
-                new Bench.Check("compose / ./stack by the published port (with the daemon's userland proxy), median round", "reported",
-                        ratios(viaProxy, local, viaPort), true),
-                new Bench.Check("resident memory per replica after the runs", "reported", "./stack " + resident(stackPids(stack, replicas))
-                        + "; compose " + resident(composeReplicaPids()), true),
+                new Bench.Check(
+                        "compose / ./stack by nginx's container address (the part this project controls), median round",
+                        String.format(Locale.ROOT, "≥ %.2f", GOAL),
+                        ratios(viaAddress, local, viaNginx),
+                        viaNginx >= GOAL),
+                new Bench.Check(
+                        "compose / ./stack by the published port (with the daemon's userland proxy), median round",
+                        "reported",
+                        ratios(viaProxy, local, viaPort),
+                        true),
+                new Bench.Check(
+                        "resident memory per replica after the runs",
+                        "reported",
+                        "./stack " + resident(stackPids(stack, replicas)) + "; compose "
+                                + resident(composeReplicaPids()),
+                        true),
                 new Bench.Check("errors, every run", "0", Long.toString(errors), errors == 0));
         List<Bench.Load> loads = new ArrayList<>(local);
         loads.addAll(viaProxy);
         loads.addAll(viaAddress);
-        String how = String.format(Locale.ROOT, "Load: wrk, %d connections, 2 threads, %d s per run after a %d s warm-up of each stack;"
+        String how = String.format(
+                Locale.ROOT,
+                "Load: wrk, %d connections, 2 threads, %d s per run after a %d s warm-up of each stack;"
                         + " %d rounds, each ./stack, then compose by its published port, then by nginx's container address. Both stacks"
-                        + " round_robin over 3 replicas. Docker %s, Compose %s.", options.connections(), options.duration().toSeconds(),
-                options.warmup().toSeconds(), options.repeats(), docker("info", "--format", "{{.ServerVersion}}").strip(),
+                        + " round_robin over 3 replicas. Docker %s, Compose %s.",
+                options.connections(),
+                options.duration().toSeconds(),
+                options.warmup().toSeconds(),
+                options.repeats(),
+                docker("info", "--format", "{{.ServerVersion}}").strip(),
                 docker("compose", "version", "--short").strip());
-        String summary = String.format(Locale.ROOT, "compose reached %.2f of ./stack's page loads a second by the published port and"
-                        + " %.2f by nginx's container address (median rounds). %s took %.0f µs of CPU per request.", viaPort, viaNginx, PROXY,
+        String summary = String.format(
+                Locale.ROOT,
+                "compose reached %.2f of ./stack's page loads a second by the published port and"
+                        + " %.2f by nginx's container address (median rounds). %s took %.0f µs of CPU per request.",
+                viaPort,
+                viaNginx,
+                PROXY,
                 Bench.median(viaProxy).cpuMicros().getOrDefault(PROXY, 0.0));
         return bench.finish(bench.report(stack, loads, how, summary, checks), checks);
     }
 
     static double medianRatio(List<Bench.Load> compose, List<Bench.Load> stack) {
         double[] ratios = IntStream.range(0, stack.size())
-                .mapToDouble(i -> compose.get(i).requestsPerSecond() / stack.get(i).requestsPerSecond()).sorted().toArray();
+                .mapToDouble(
+                        i -> compose.get(i).requestsPerSecond() / stack.get(i).requestsPerSecond())
+                .sorted()
+                .toArray();
         return ratios[ratios.length / 2];
     }
 
     private static String ratios(List<Bench.Load> compose, List<Bench.Load> stack, double median) {
-        return String.format(Locale.ROOT, "%.2f (rounds: %s)", median, IntStream.range(0, stack.size())
-                .mapToObj(i -> String.format(Locale.ROOT, "%,.0f / %,.0f", compose.get(i).requestsPerSecond(), stack.get(i).requestsPerSecond()))
-                .collect(Collectors.joining(", ")));
+        return String.format(
+                Locale.ROOT,
+                "%.2f (rounds: %s)",
+                median,
+                IntStream.range(0, stack.size())
+                        .mapToObj(i -> String.format(
+                                Locale.ROOT,
+                                "%,.0f / %,.0f",
+                                compose.get(i).requestsPerSecond(),
+                                stack.get(i).requestsPerSecond()))
+                        .collect(Collectors.joining(", ")));
     }
 
     private static String resident(List<Long> pids) {
-        return pids.stream().map(pid -> Bench.rssMiB(pid).map(m -> m + " MiB").orElse("?"))
+        return pids.stream()
+                .map(pid -> Bench.rssMiB(pid).map(m -> m + " MiB").orElse("?"))
                 .collect(Collectors.joining(", "));
     }
 
@@ -149,9 +189,15 @@ final class ComposeComparison {
         parts.put("PostgreSQL", List.of(pid("postgres")));
         parts.put("nginx", List.of(pid("nginx")));
         parts.put("Redis", List.of(pid("redis")));
-        parts.put(PROXY, ProcessHandle.allProcesses()
-                .filter(p -> p.info().commandLine().map(c -> c.contains("docker-proxy") && c.contains("-host-port " + port)).orElse(false))
-                .map(ProcessHandle::pid).toList());
+        parts.put(
+                PROXY,
+                ProcessHandle.allProcesses()
+                        .filter(p -> p.info()
+                                .commandLine()
+                                .map(c -> c.contains("docker-proxy") && c.contains("-host-port " + port))
+                                .orElse(false))
+                        .map(ProcessHandle::pid)
+                        .toList());
         return new CpuMeter(parts);
     }
 
@@ -162,15 +208,26 @@ final class ComposeComparison {
     /** {@code docker inspect --format FORMAT} of the service's container. */
     private String container(String service, String format) {
         // The last line: compose may print warnings before the id.
-        String id = compose(Map.of(), Duration.ofSeconds(30), "ps", "-q", service).strip().lines().reduce("", (a, b) -> b).strip();
+        String id = compose(Map.of(), Duration.ofSeconds(30), "ps", "-q", service)
+                .strip()
+                .lines()
+                .reduce("", (a, b) -> b)
+                .strip();
         if (id.isEmpty()) {
-            throw new IllegalStateException("compose's " + service + " is not running (docker compose -p " + PROJECT + " ps)");
+            throw new IllegalStateException(
+                    "compose's " + service + " is not running (docker compose -p " + PROJECT + " ps)");
         }
         return docker("inspect", "--format", format, id);
     }
 
     private String compose(Map<String, String> env, Duration timeout, String... args) {
-        List<String> command = new ArrayList<>(List.of("docker", "compose", "-p", PROJECT, "-f", Path.of("compose.yaml").toString()));
+        List<String> command = new ArrayList<>(List.of(
+                "docker",
+                "compose",
+                "-p",
+                PROJECT,
+                "-f",
+                Path.of("compose.yaml").toString()));
         command.addAll(List.of(args));
         return Commands.run(command, env, timeout);
     }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 final class CpuMeter {
     /** Linux reports /proc/stat in USER_HZ ticks, 100 per second on every mainstream architecture. */
     private static final double TICKS_PER_SECOND = 100;
+
     static final String REST = "rest (wrk, kernel)";
     static final String TOTAL = "machine";
 
@@ -31,16 +32,15 @@ final class CpuMeter {
     }
 
     /** The CPU time of each process of each part, and the machine's busy time. */
-    record Snapshot(Map<String, Map<Long, Duration>> parts, Duration machineBusy) {
-    }
+    record Snapshot(Map<String, Map<Long, Duration>> parts, Duration machineBusy) {}
 
     Snapshot take() {
         Map<String, Map<Long, Duration>> byPart = new LinkedHashMap<>();
         parts.forEach((name, roots) -> {
             Map<Long, Duration> byPid = new HashMap<>();
-            roots.forEach(root -> ProcessHandle.of(root).ifPresent(handle ->
-                    Stream.concat(Stream.of(handle), handle.descendants()).forEach(p ->
-                            p.info().totalCpuDuration().ifPresent(cpu -> byPid.put(p.pid(), cpu)))));
+            roots.forEach(root -> ProcessHandle.of(root)
+                    .ifPresent(handle -> Stream.concat(Stream.of(handle), handle.descendants())
+                            .forEach(p -> p.info().totalCpuDuration().ifPresent(cpu -> byPid.put(p.pid(), cpu)))));
             byPart.put(name, byPid);
         });
         return new Snapshot(byPart, machineBusy(readProcStat()));
@@ -57,7 +57,8 @@ final class CpuMeter {
         for (Map.Entry<String, Map<Long, Duration>> part : after.parts().entrySet()) {
             Map<Long, Duration> was = before.parts().getOrDefault(part.getKey(), Map.of());
             double used = part.getValue().entrySet().stream()
-                    .mapToDouble(e -> micros(e.getValue()) - micros(was.get(e.getKey()))).sum();
+                    .mapToDouble(e -> micros(e.getValue()) - micros(was.get(e.getKey())))
+                    .sum();
             micros.put(part.getKey(), used / requests);
             accounted += used;
         }
@@ -74,13 +75,16 @@ final class CpuMeter {
     static Duration compilerCpu(long pid) {
         try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             return threads.map(task -> {
-                try {
-                    String name = Files.readString(task.resolve("comm"));
-                    return name.strip().matches("C[12] CompilerThre.*") ? threadCpu(Files.readString(task.resolve("stat"))) : Duration.ZERO;
-                } catch (IOException e) {
-                    return Duration.ZERO; // the thread ended meanwhile
-                }
-            }).reduce(Duration.ZERO, Duration::plus);
+                        try {
+                            String name = Files.readString(task.resolve("comm"));
+                            return name.strip().matches("C[12] CompilerThre.*")
+                                    ? threadCpu(Files.readString(task.resolve("stat")))
+                                    : Duration.ZERO;
+                        } catch (IOException e) {
+                            return Duration.ZERO; // the thread ended meanwhile
+                        }
+                    })
+                    .reduce(Duration.ZERO, Duration::plus);
         } catch (IOException e) {
             return Duration.ZERO; // the process ended meanwhile
         }

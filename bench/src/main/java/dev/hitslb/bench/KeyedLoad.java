@@ -92,7 +92,8 @@ final class KeyedLoad {
         Connection[] connections = new Connection[KEYS_PER_WORKER];
         try {
             while (System.nanoTime() < end) {
-                int slot = skewed ? (random.nextDouble() < HOT_SHARE ? 0 : 1 + random.nextInt(KEYS_PER_WORKER - 1))
+                int slot = skewed
+                        ? (random.nextDouble() < HOT_SHARE ? 0 : 1 + random.nextInt(KEYS_PER_WORKER - 1))
                         : random.nextInt(KEYS_PER_WORKER);
                 int key = worker + slot * workers; // keys 0..workers-1 are the hot ones
                 answers.add(send(key, connections, slot));
@@ -127,8 +128,7 @@ final class KeyedLoad {
         }
     }
 
-    private record Response(int status, String instance, boolean close) {
-    }
+    private record Response(int status, String instance, boolean close) {}
 
     /** One client's keep-alive HTTP/1.1 connection (java.net.http cannot choose a source address). */
     private final class Connection {
@@ -147,8 +147,10 @@ final class KeyedLoad {
 
         Response get(int key) throws IOException {
             String cookie = cookies.get(key);
-            out.write(("GET / HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAccept: application/json\r\nX-Client-Id: client-" + key
-                    + "\r\n" + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(("GET / HTTP/1.1\r\nHost: " + host + ":" + port
+                            + "\r\nAccept: application/json\r\nX-Client-Id: client-" + key + "\r\n"
+                            + (cookie == null ? "" : "Cookie: " + cookie + "\r\n") + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             out.flush();
             String statusLine = line();
             int status = Integer.parseInt(statusLine.substring(9, 12));
@@ -166,12 +168,13 @@ final class KeyedLoad {
                     case "transfer-encoding" -> chunked = value.equalsIgnoreCase("chunked");
                     case "connection" -> close = value.equalsIgnoreCase("close");
                     case "set-cookie" -> cookies.put(key, value.split(";", 2)[0]);
-                    default -> { }
+                    default -> {}
                 }
             }
             if (chunked) {
-                for (long size = Long.parseLong(line().split(";", 2)[0].strip(), 16); size > 0;
-                     size = Long.parseLong(line().split(";", 2)[0].strip(), 16)) {
+                for (long size = Long.parseLong(line().split(";", 2)[0].strip(), 16);
+                        size > 0;
+                        size = Long.parseLong(line().split(";", 2)[0].strip(), 16)) {
                     skip(size);
                     line();
                 }

@@ -15,11 +15,12 @@ class AccessLogTest {
             "127.0.0.1 [24/Nov/2026:00:30:35 +0000] \"GET / HTTP/1.1\" 503 36 rt=0.003 upstream=- ustatus=- urt=- rid=a\n";
     private static final String DURING =
             "127.0.0.1 [24/Nov/2026:00:30:36 +0000] \"GET / HTTP/1.1\" 200 36 rt=0.003 upstream=127.0.0.1:19083 ustatus=200 urt=0.003 rid=b\n"
-            + "127.0.0.1 [24/Nov/2026:00:30:36 +0000] \"GET / HTTP/1.1\" 200 36 rt=0.005 upstream=127.0.0.1:19081 ustatus=200 urt=0.004 rid=c\n"
-            + "127.0.0.1 [24/Nov/2026:01:30:37 +0100] \"GET / HTTP/1.1\" 502 36 rt=1.005 upstream=127.0.0.1:19081 ustatus=502 urt=1.004 rid=d\n";
+                    + "127.0.0.1 [24/Nov/2026:00:30:36 +0000] \"GET / HTTP/1.1\" 200 36 rt=0.005 upstream=127.0.0.1:19081 ustatus=200 urt=0.004 rid=c\n"
+                    + "127.0.0.1 [24/Nov/2026:01:30:37 +0100] \"GET / HTTP/1.1\" 502 36 rt=1.005 upstream=127.0.0.1:19081 ustatus=502 urt=1.004 rid=d\n";
 
     @TempDir
     Path dir;
+
     private Path log;
 
     @BeforeEach

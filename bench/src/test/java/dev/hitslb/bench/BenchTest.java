@@ -20,14 +20,16 @@ class BenchTest {
 
     @Test
     void theCpuTableNamesARunByItsLabelUpToTheColon() {
-        assertThat(Bench.shortLabel("(c) run 2: 3 replicas behind nginx, round_robin")).isEqualTo("(c) run 2");
+        assertThat(Bench.shortLabel("(c) run 2: 3 replicas behind nginx, round_robin"))
+                .isEqualTo("(c) run 2");
         assertThat(Bench.shortLabel("no colon")).isEqualTo("no colon");
     }
 
     @Test
     void aRollingRestartCountsTheWholeSecondsAfterReadyAgainstWarm() {
         // Ready during second 100: seconds 101..110 count, (100 + 9 x 8,000) / 10 = 7,210 a second.
-        assertThat(Bench.rollingRestart(perSecond(95, 125), 100, WARM)).endsWith(": 7,210 req/s through nginx, 72 % of (c)");
+        assertThat(Bench.rollingRestart(perSecond(95, 125), 100, WARM))
+                .endsWith(": 7,210 req/s through nginx, 72 % of (c)");
     }
 
     @Test

@@ -23,18 +23,25 @@ class CpuMeterTest {
 
     @Test
     void perRequestSplitsTheMachinesBusyTimeIntoPartsAndTheRest() {
-        var before = new CpuMeter.Snapshot(Map.of(
-                "replicas", Map.of(1L, Duration.ofMillis(100), 2L, Duration.ofMillis(100)),
-                "PostgreSQL", Map.of(3L, Duration.ofMillis(50))), Duration.ofSeconds(10));
-        var after = new CpuMeter.Snapshot(new java.util.LinkedHashMap<>(Map.of(
-                "replicas", Map.of(1L, Duration.ofMillis(400), 2L, Duration.ofMillis(400)),
-                // 4 is a backend that started during the run: all of its time is in the run
-                "PostgreSQL", Map.of(3L, Duration.ofMillis(150), 4L, Duration.ofMillis(100)))), Duration.ofSeconds(12));
+        var before = new CpuMeter.Snapshot(
+                Map.of(
+                        "replicas", Map.of(1L, Duration.ofMillis(100), 2L, Duration.ofMillis(100)),
+                        "PostgreSQL", Map.of(3L, Duration.ofMillis(50))),
+                Duration.ofSeconds(10));
+        var after = new CpuMeter.Snapshot(
+                new java.util.LinkedHashMap<>(Map.of(
+                        "replicas", Map.of(1L, Duration.ofMillis(400), 2L, Duration.ofMillis(400)),
+                        // 4 is a backend that started during the run: all of its time is in the run
+                        "PostgreSQL", Map.of(3L, Duration.ofMillis(150), 4L, Duration.ofMillis(100)))),
+                Duration.ofSeconds(12));
 
         Map<String, Double> micros = CpuMeter.perRequest(before, after, 1000);
 
-        assertThat(micros).containsEntry("replicas", 600.0).containsEntry("PostgreSQL", 200.0)
-                .containsEntry(CpuMeter.REST, 1200.0).containsEntry(CpuMeter.TOTAL, 2000.0);
+        assertThat(micros)
+                .containsEntry("replicas", 600.0)
+                .containsEntry("PostgreSQL", 200.0)
+                .containsEntry(CpuMeter.REST, 1200.0)
+                .containsEntry(CpuMeter.TOTAL, 2000.0);
     }
 
     @Test

@@ -42,6 +42,7 @@ final class HitCounter implements AutoCloseable {
     private static final Duration LINGER = Duration.ofMillis(2);
     /** A batch this big goes at once: waiting longer saves little more. */
     private static final int FULL_ENOUGH = 64;
+
     static final String IN_DOUBT = "the database did not confirm in time; the hit may have been counted,"
             + " and a retry with the same X-Request-Id is never counted twice";
 
@@ -54,6 +55,7 @@ final class HitCounter implements AutoCloseable {
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     /** The batch the writer has taken from the queue: waiting for a connection, or its statement on its way. */
     private volatile List<Pending> taken = List.of();
+
     private final Thread writer;
     private volatile boolean closed;
     /** Why the writer stopped before {@link #close}; null while it runs. */
@@ -63,7 +65,12 @@ final class HitCounter implements AutoCloseable {
      * {@code databaseAnswered} runs each time the database answered a batch (see DatabaseWatch#answered);
      * {@code maxWait}: the longest a request may have waited and still be counted.
      */
-    HitCounter(HitRepository repository, TotalView totalView, HitMetrics metrics, Duration timeout, Duration maxWait,
+    HitCounter(
+            HitRepository repository,
+            TotalView totalView,
+            HitMetrics metrics,
+            Duration timeout,
+            Duration maxWait,
             Runnable databaseAnswered) {
         this.repository = repository;
         this.totalView = totalView;
@@ -98,7 +105,8 @@ final class HitCounter implements AutoCloseable {
             return pending.result.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             if (pending.abandon()) {
-                throw new DatabaseUnavailableException("the database did not answer within " + timeout.toMillis() + " ms");
+                throw new DatabaseUnavailableException(
+                        "the database did not answer within " + timeout.toMillis() + " ms");
             }
             // The writer claimed it first: its statement is bounded by the same deadline, so wait for it.
             return await(pending);
@@ -123,7 +131,8 @@ final class HitCounter implements AutoCloseable {
     }
 
     private static RuntimeException unwrap(ExecutionException e) {
-        return e.getCause() instanceof RuntimeException runtime ? runtime
+        return e.getCause() instanceof RuntimeException runtime
+                ? runtime
                 : new DatabaseUnavailableException("counting failed", e.getCause());
     }
 
@@ -230,8 +239,10 @@ final class HitCounter implements AutoCloseable {
             HitRepository.BatchResult result = recordWithRetry(connection, batch);
             databaseAnswered.run();
             if (result == null) {
-                fail(batch, new DatabaseUnavailableException("waited more than " + maxWait.toSeconds()
-                        + " s to be counted (this process stalled): not counted"));
+                fail(
+                        batch,
+                        new DatabaseUnavailableException("waited more than " + maxWait.toSeconds()
+                                + " s to be counted (this process stalled): not counted"));
                 return;
             }
             answer(batch, result);
@@ -278,8 +289,13 @@ final class HitCounter implements AutoCloseable {
         }
         if (failed > 0) {
             metrics.dbFailures.inc();
-            log.warn("hit writer: {} ({}); failing {} request(s)", failure.getMessage(),
-                    failure.getCause() == null ? "the database watch found it down" : failure.getCause().getMessage(), failed);
+            log.warn(
+                    "hit writer: {} ({}); failing {} request(s)",
+                    failure.getMessage(),
+                    failure.getCause() == null
+                            ? "the database watch found it down"
+                            : failure.getCause().getMessage(),
+                    failed);
         }
         return failed;
     }
@@ -294,7 +310,8 @@ final class HitCounter implements AutoCloseable {
                 ids.add(pending.requestId);
             }
         }
-        Instant oldest = batch.stream().map(p -> p.arrivedAt).min(Instant::compareTo).orElseThrow();
+        Instant oldest =
+                batch.stream().map(p -> p.arrivedAt).min(Instant::compareTo).orElseThrow();
         for (int attempt = 1; ; attempt++) {
             try {
                 return repository.record(connection, ids, anonymous, oldest, maxWait);
@@ -311,7 +328,8 @@ final class HitCounter implements AutoCloseable {
     /** Hands out totals in batch order: the first new hit gets total - counted + 1, the last gets total. */
     private void answer(List<Pending> batch, HitRepository.BatchResult result) {
         Set<String> freshNotYetAnswered = new HashSet<>(result.freshIds());
-        long counted = result.freshIds().size() + batch.stream().filter(p -> p.requestId == null).count();
+        long counted = result.freshIds().size()
+                + batch.stream().filter(p -> p.requestId == null).count();
         long next = result.total() - counted + 1;
         long[] answers = new long[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
@@ -351,6 +369,7 @@ final class HitCounter implements AutoCloseable {
         final long deadline;
         /** When it arrived by the wall clock, which PostgreSQL's clock is compared with (see HitRepository). */
         final Instant arrivedAt;
+
         final CompletableFuture<Long> result = new CompletableFuture<>();
         private final AtomicInteger state = new AtomicInteger(WAITING);
 

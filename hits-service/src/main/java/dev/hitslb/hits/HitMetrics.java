@@ -18,26 +18,39 @@ final class HitMetrics {
 
     HitMetrics(PrometheusRegistry registry) {
         this.registry = registry;
-        hitsCounted = Counter.builder().name("hits_counted_total")
-                .help("Page loads counted").register(registry);
-        hitsReplayed = Counter.builder().name("hits_replayed_total")
-                .help("Page loads whose X-Request-Id was counted before (retries), not counted again").register(registry);
-        batchSize = Histogram.builder().name("hits_batch_size")
+        hitsCounted = Counter.builder()
+                .name("hits_counted_total")
+                .help("Page loads counted")
+                .register(registry);
+        hitsReplayed = Counter.builder()
+                .name("hits_replayed_total")
+                .help("Page loads whose X-Request-Id was counted before (retries), not counted again")
+                .register(registry);
+        batchSize = Histogram.builder()
+                .name("hits_batch_size")
                 .help("Page loads recorded per durable commit")
-                .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000).register(registry);
-        dbFailures = Counter.builder().name("hits_db_failures_total")
-                .help("Batches that failed because PostgreSQL was unavailable").register(registry);
-        hitsInDoubt = Counter.builder().name("hits_in_doubt_total")
+                .classicUpperBounds(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
+                .register(registry);
+        dbFailures = Counter.builder()
+                .name("hits_db_failures_total")
+                .help("Batches that failed because PostgreSQL was unavailable")
+                .register(registry);
+        hitsInDoubt = Counter.builder()
+                .name("hits_in_doubt_total")
                 .help("Page loads answered 503 whose commit may still have succeeded (connection lost mid-statement)")
                 .register(registry);
-        cacheFailures = Counter.builder().name("hits_cache_failures_total")
-                .help("Redis operations that failed (the request still succeeded)").register(registry);
+        cacheFailures = Counter.builder()
+                .name("hits_cache_failures_total")
+                .help("Redis operations that failed (the request still succeeded)")
+                .register(registry);
     }
 
     /** hits_waiting: the page loads this instance holds right now, queued or in the statement on its way (its queue). */
     void waiting(IntSupplier waiting) {
-        GaugeWithCallback.builder().name("hits_waiting")
+        GaugeWithCallback.builder()
+                .name("hits_waiting")
                 .help("Page loads waiting for their batch to commit: queued, or in the statement on its way")
-                .callback(callback -> callback.call(waiting.getAsInt())).register(registry);
+                .callback(callback -> callback.call(waiting.getAsInt()))
+                .register(registry);
     }
 }

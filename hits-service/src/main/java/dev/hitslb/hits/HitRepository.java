@@ -64,8 +64,7 @@ final class HitRepository {
     }
 
     /** The outcome of one batch: the total after it committed, and which request ids were new. */
-    record BatchResult(long total, Set<String> freshIds) {
-    }
+    record BatchResult(long total, Set<String> freshIds) {}
 
     /** A borrowed connection; the caller bounds its round trips with {@link Postgres#limit}. */
     Connection connection() throws SQLException {
@@ -77,8 +76,13 @@ final class HitRepository {
      * page loads that carried no id, in one durable commit; or nothing, returning null, when the
      * oldest of them arrived ({@code oldestArrival}, this machine's clock) more than {@code maxWait} ago.
      */
-    BatchResult record(Connection connection, Collection<String> requestIds, int anonymous, Instant oldestArrival,
-            Duration maxWait) throws SQLException {
+    BatchResult record(
+            Connection connection,
+            Collection<String> requestIds,
+            int anonymous,
+            Instant oldestArrival,
+            Duration maxWait)
+            throws SQLException {
         MessageDigest sha256 = sha256();
         Map<UUID, String> ids = new HashMap<>();
         for (String id : requestIds) {
@@ -124,8 +128,8 @@ final class HitRepository {
     /** The current total. */
     long total(Duration timeout) throws SQLException {
         try (Connection connection = Postgres.connection(dataSource, timeout);
-             PreparedStatement statement = connection.prepareStatement(TOTAL);
-             ResultSet rs = statement.executeQuery()) {
+                PreparedStatement statement = connection.prepareStatement(TOTAL);
+                ResultSet rs = statement.executeQuery()) {
             rs.next();
             return rs.getLong(1);
         }
@@ -139,8 +143,8 @@ final class HitRepository {
         try (Connection connection = Postgres.connection(dataSource, timeout)) {
             connection.setAutoCommit(false); // HikariCP restores auto-commit when the connection goes back
             try (PreparedStatement lock = connection.prepareStatement(SWEEP_LOCK);
-                 ResultSet locked = lock.executeQuery();
-                 PreparedStatement statement = connection.prepareStatement(FORGET)) {
+                    ResultSet locked = lock.executeQuery();
+                    PreparedStatement statement = connection.prepareStatement(FORGET)) {
                 locked.next();
                 if (!locked.getBoolean(1)) {
                     connection.rollback();

@@ -14,8 +14,7 @@ import org.slf4j.LoggerFactory;
 public final class HitsApp {
     private static final Logger log = LoggerFactory.getLogger(HitsApp.class);
 
-    private HitsApp() {
-    }
+    private HitsApp() {}
 
     /**
      * Exits at once, with one line naming the cause, when start-up cannot succeed (a bad variable, refused
@@ -59,7 +58,8 @@ public final class HitsApp {
     }
 
     /** The unstarted app on any {@link HitStore} (a test's fake, say); {@code onStopped} runs after it stops. */
-    static Javalin create(AppConfig config, HitStore store, Metrics metrics, List<HealthCheck> checks, Runnable onStopped) {
+    static Javalin create(
+            AppConfig config, HitStore store, Metrics metrics, List<HealthCheck> checks, Runnable onStopped) {
         HitsHandler hits = new HitsHandler(config.instanceId(), store);
         return WebServer.create(config, metrics, checks, onStopped, routes -> {
             routes.get("/", hits::count);

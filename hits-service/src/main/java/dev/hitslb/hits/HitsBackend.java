@@ -56,10 +56,16 @@ final class HitsBackend implements HitStore, AutoCloseable {
         totalView = new TotalView(repository, cache, config.dbTimeout());
         totalView.refresh();
         // A third of the retention: ids are remembered for all of it, so a request that waited less is safe to count.
-        counter = new HitCounter(repository, totalView, hitMetrics, config.dbTimeout(), settings.requestIdRetention().dividedBy(3),
+        counter = new HitCounter(
+                repository,
+                totalView,
+                hitMetrics,
+                config.dbTimeout(),
+                settings.requestIdRetention().dividedBy(3),
                 watch::answered);
         watch.whenDown(counter::failWaiting);
-        housekeeping = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("housekeeping").daemon().factory());
+        housekeeping = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("housekeeping").daemon().factory());
         long refresh = settings.cacheRefresh().toMillis();
         housekeeping.scheduleWithFixedDelay(totalView::refresh, refresh, refresh, TimeUnit.MILLISECONDS);
         Duration retention = settings.requestIdRetention();
@@ -90,8 +96,7 @@ final class HitsBackend implements HitStore, AutoCloseable {
      * Redis down only degrades (reads fall back to PostgreSQL).
      */
     List<HealthCheck> healthChecks() {
-        return List.of(watch.healthCheck(), counter.healthCheck(),
-                HealthCheck.optional("redis", cache::isUp));
+        return List.of(watch.healthCheck(), counter.healthCheck(), HealthCheck.optional("redis", cache::isUp));
     }
 
     private void forgetOldRequestIds(Duration retention) {
@@ -100,7 +105,10 @@ final class HitsBackend implements HitStore, AutoCloseable {
             int forgotten = repository.forgetOlderThan(retention, HOUSEKEEPING_TIMEOUT);
             if (forgotten > 0) {
                 // bench/run --soak reads this line for the sweep's cost.
-                log.info("forgot {} request ids older than {} s in {} ms", forgotten, retention.toSeconds(),
+                log.info(
+                        "forgot {} request ids older than {} s in {} ms",
+                        forgotten,
+                        retention.toSeconds(),
                         TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
             }
         } catch (SQLException e) {

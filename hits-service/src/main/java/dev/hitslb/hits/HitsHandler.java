@@ -17,8 +17,7 @@ final class HitsHandler {
     }
 
     /** The JSON body of GET / and GET /api/hits. */
-    record Hits(String instance, long hits) {
-    }
+    record Hits(String instance, long hits) {}
 
     void count(Context ctx) {
         // Everything the client sent is read before counting: a bad header is a 400 that counts nothing.

@@ -41,8 +41,13 @@ public record AppConfig(
                 e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/hits"),
                 e.text("DB_USER", "hits"),
                 e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", "hits"),
-                e.integer("DB_POOL_SIZE", 4, 2, MAX_POOL_SIZE, "a whole number from 2 to " + MAX_POOL_SIZE
-                        + ", the most one replica may hold (docs/configuration.md#connection-budget)"),
+                e.integer(
+                        "DB_POOL_SIZE",
+                        4,
+                        2,
+                        MAX_POOL_SIZE,
+                        "a whole number from 2 to " + MAX_POOL_SIZE
+                                + ", the most one replica may hold (docs/configuration.md#connection-budget)"),
                 Duration.ofMillis(e.integer("DB_TIMEOUT_MS", 900, 100, 60_000)),
                 Duration.ofSeconds(e.integer("DB_STARTUP_TIMEOUT_SECONDS", 30, 0, 3_600)),
                 e.redisUrl("REDIS_URL", "REDIS_PASSWORD_FILE", "redis://127.0.0.1:6379"),

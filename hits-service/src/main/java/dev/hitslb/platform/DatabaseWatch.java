@@ -42,11 +42,13 @@ public final class DatabaseWatch implements AutoCloseable {
     private volatile String down;
     /** When a caller last got an answer ({@link System#nanoTime()}). */
     private volatile long lastAnswered = System.nanoTime();
+
     private final List<Runnable> whenDown = new CopyOnWriteArrayList<>();
 
     private DatabaseWatch(AppConfig config) {
         this.config = config;
-        this.probe = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("postgres-watch").daemon().factory());
+        this.probe = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("postgres-watch").daemon().factory());
     }
 
     /** Starts watching; call once PostgreSQL is known to answer (after {@link Postgres#awaitStartup}). */
@@ -83,9 +85,11 @@ public final class DatabaseWatch implements AutoCloseable {
     private void check() {
         try {
             if (connection == null) {
-                connection = Postgres.connect(config, Math.max(1, config.dbTimeout().toSeconds()));
+                connection =
+                        Postgres.connect(config, Math.max(1, config.dbTimeout().toSeconds()));
             }
-            Postgres.limit(connection, PROBE_TIMEOUT.compareTo(config.dbTimeout()) < 0 ? PROBE_TIMEOUT : config.dbTimeout());
+            Postgres.limit(
+                    connection, PROBE_TIMEOUT.compareTo(config.dbTimeout()) < 0 ? PROBE_TIMEOUT : config.dbTimeout());
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SELECT 1");
             }

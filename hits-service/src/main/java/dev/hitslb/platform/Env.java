@@ -60,7 +60,8 @@ public record Env(Map<String, String> env) {
         } catch (UnknownHostException ignored) {
             // reported below
         }
-        throw new ConfigException(name, value, "an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
+        throw new ConfigException(
+                name, value, "an IP address such as 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
     }
 
     /**
@@ -72,10 +73,14 @@ public record Env(Map<String, String> env) {
         String value = text(name, fallback);
         String prefix = "jdbc:postgresql://";
         // A login in the authority is refused before the driver sees it: its parser logs what it cannot read.
-        String authority = value.startsWith(prefix) ? value.substring(prefix.length()).split("[/?]", 2)[0] : "";
+        String authority =
+                value.startsWith(prefix) ? value.substring(prefix.length()).split("[/?]", 2)[0] : "";
         if (authority.isEmpty() || authority.contains("@") || Driver.parseURL(value, null) == null) {
-            throw new ConfigException(name, value, "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits"
-                    + " (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
+            throw new ConfigException(
+                    name,
+                    value,
+                    "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits"
+                            + " (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
         }
         return value;
     }
@@ -127,8 +132,12 @@ public record Env(Map<String, String> env) {
             }
         }
         String filed = secretFile(passwordFile);
-        return new RedisUrl(uri.getHost(), uri.getPort() == -1 ? 6379 : uri.getPort(), user,
-                filed == null ? password : filed, database);
+        return new RedisUrl(
+                uri.getHost(),
+                uri.getPort() == -1 ? 6379 : uri.getPort(),
+                user,
+                filed == null ? password : filed,
+                database);
     }
 
     private static String percentDecoded(String raw) {

@@ -1,11 +1,11 @@
 package dev.hitslb.platform;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.eclipse.jetty.http.HttpHeader;
@@ -20,25 +20,25 @@ import org.slf4j.LoggerFactory;
 final class JsonErrors {
     private static final Logger log = LoggerFactory.getLogger(JsonErrors.class);
 
-    private JsonErrors() {
-    }
+    private JsonErrors() {}
 
     static void install(RoutesConfig routes, String instance) {
         routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage(), instance));
-        routes.exception(DatabaseUnavailableException.class,
+        routes.exception(
+                DatabaseUnavailableException.class,
                 (e, ctx) -> error(ctx, HttpStatus.SERVICE_UNAVAILABLE.getCode(), e.getMessage(), instance));
         routes.exception(Exception.class, (e, ctx) -> {
             log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
             error(ctx, HttpStatus.INTERNAL_SERVER_ERROR.getCode(), "internal error", instance);
         });
         routes.error(HttpStatus.NOT_FOUND.getCode(), ctx -> error(ctx, 404, "no such page: " + ctx.path(), instance));
-        routes.error(HttpStatus.METHOD_NOT_ALLOWED.getCode(),
+        routes.error(
+                HttpStatus.METHOD_NOT_ALLOWED.getCode(),
                 ctx -> error(ctx, 405, ctx.method() + " is not allowed on " + ctx.path(), instance));
     }
 
     /** The error body: a record, so its fields come out in this order every time, as nginx's own errors do. */
-    record ErrorBody(String error, String instance) {
-    }
+    record ErrorBody(String error, String instance) {}
 
     private static void error(Context ctx, int status, String message, String instance) {
         ctx.status(status).json(new ErrorBody(message, instance));
@@ -59,8 +59,9 @@ final class JsonErrors {
         }
 
         @Override
-        protected void generateResponse(Request request, Response response, int code, String message, Throwable cause,
-                                        Callback callback) throws IOException {
+        protected void generateResponse(
+                Request request, Response response, int code, String message, Throwable cause, Callback callback)
+                throws IOException {
             ObjectNode body = JSON.createObjectNode()
                     .put("error", code == 500 ? "internal error" : org.eclipse.jetty.http.HttpStatus.getMessage(code))
                     .put("instance", instance);

@@ -19,8 +19,11 @@ public final class Metrics {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final PrometheusTextFormatWriter writer = PrometheusTextFormatWriter.create();
 
-    final Counter responses = Counter.builder().name("http_responses_total")
-            .help("HTTP responses by status").labelNames("status").register(registry);
+    final Counter responses = Counter.builder()
+            .name("http_responses_total")
+            .help("HTTP responses by status")
+            .labelNames("status")
+            .register(registry);
 
     public Metrics() {
         JvmMetrics.builder().register(registry);

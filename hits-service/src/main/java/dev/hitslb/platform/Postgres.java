@@ -21,12 +21,12 @@ import org.slf4j.LoggerFactory;
 public final class Postgres {
     /** pgjdbc applies a network timeout itself; the executor is never used. */
     private static final Executor DIRECT = Runnable::run;
+
     private static final Duration STARTUP_RETRY_EVERY = Duration.ofSeconds(1);
     private static final Duration STARTUP_REPORT_EVERY = Duration.ofSeconds(5);
     private static final Logger log = LoggerFactory.getLogger(Postgres.class);
 
-    private Postgres() {
-    }
+    private Postgres() {}
 
     /**
      * Applies src/main/resources/db/migration; call after {@link #awaitStartup} (PostgreSQL answers). On a
@@ -35,11 +35,16 @@ public final class Postgres {
      */
     public static void migrate(AppConfig config) {
         try {
-            Flyway.configure().dataSource(config.dbUrl(), config.dbUser(), config.dbPassword()).load().migrate();
+            Flyway.configure()
+                    .dataSource(config.dbUrl(), config.dbUser(), config.dbPassword())
+                    .load()
+                    .migrate();
         } catch (FlywayException e) {
             // Flyway's message says which migration and why; its stack trace says nothing an operator can use.
-            throw new StartupException(StartupException.UNAVAILABLE, "the database migration at DB_URL='"
-                    + Secrets.maskUrl(config.dbUrl()) + "' failed: " + Secrets.scrub(e.getMessage(), config));
+            throw new StartupException(
+                    StartupException.UNAVAILABLE,
+                    "the database migration at DB_URL='" + Secrets.maskUrl(config.dbUrl()) + "' failed: "
+                            + Secrets.scrub(e.getMessage(), config));
         }
     }
 
@@ -59,7 +64,10 @@ public final class Postgres {
             long left = deadline - System.nanoTime();
             try (Connection connection = connect(config, Math.clamp(TimeUnit.NANOSECONDS.toSeconds(left), 1, 5))) {
                 if (nextReport != start) {
-                    log.info("PostgreSQL at {} answered after {} ms", url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    log.info(
+                            "PostgreSQL at {} answered after {} ms",
+                            url,
+                            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
                 }
                 checkConnectionBudget(connection, config);
                 return;
@@ -67,23 +75,32 @@ public final class Postgres {
                 String state = e.getSQLState() == null ? "" : e.getSQLState();
                 String why = Secrets.scrub(e.getMessage(), config);
                 if (state.startsWith("28")) { // 28P01 wrong password, 28000 no such role or no pg_hba.conf entry
-                    throw new StartupException(StartupException.BAD_CONFIGURATION, "PostgreSQL at DB_URL='" + url
-                            + "' refused DB_USER='" + config.dbUser() + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): "
-                            + why);
+                    throw new StartupException(
+                            StartupException.BAD_CONFIGURATION,
+                            "PostgreSQL at DB_URL='" + url
+                                    + "' refused DB_USER='" + config.dbUser()
+                                    + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): "
+                                    + why);
                 }
                 if ("3D000".equals(state)) {
-                    throw new StartupException(StartupException.BAD_CONFIGURATION,
-                            "invalid DB_URL='" + url + "': " + why);
+                    throw new StartupException(
+                            StartupException.BAD_CONFIGURATION, "invalid DB_URL='" + url + "': " + why);
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
-                    throw new StartupException(StartupException.UNAVAILABLE, "PostgreSQL at DB_URL='" + url
-                            + "' did not answer within " + config.dbStartupTimeout().toSeconds()
-                            + " s (DB_STARTUP_TIMEOUT_SECONDS): " + why);
+                    throw new StartupException(
+                            StartupException.UNAVAILABLE,
+                            "PostgreSQL at DB_URL='" + url
+                                    + "' did not answer within "
+                                    + config.dbStartupTimeout().toSeconds()
+                                    + " s (DB_STARTUP_TIMEOUT_SECONDS): " + why);
                 }
                 if (now >= nextReport) {
-                    log.warn("waiting for PostgreSQL at {}, {} s left: {}", url,
-                            TimeUnit.NANOSECONDS.toSeconds(deadline - now), why);
+                    log.warn(
+                            "waiting for PostgreSQL at {}, {} s left: {}",
+                            url,
+                            TimeUnit.NANOSECONDS.toSeconds(deadline - now),
+                            why);
                     nextReport = now + STARTUP_REPORT_EVERY.toNanos();
                 }
                 sleep(Math.min(STARTUP_RETRY_EVERY.toNanos(), deadline - now));
@@ -115,7 +132,8 @@ public final class Postgres {
         int inUse;
         int roleLimit;
         int roleInUse;
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+        try (Statement statement = connection.createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
             rs.next();
             max = rs.getInt(1);
             reserved = rs.getInt(2);
@@ -130,16 +148,23 @@ public final class Postgres {
         String figures = "max_connections " + max + " - " + reserved + " reserved - " + inUse + " in use";
         if (roleLimit >= 0 && roleLimit - roleInUse + 1 < free) {
             free = roleLimit - roleInUse + 1;
-            figures = "DB_USER='" + config.dbUser() + "' has CONNECTION LIMIT " + roleLimit + ", " + roleInUse + " in use";
+            figures = "DB_USER='" + config.dbUser() + "' has CONNECTION LIMIT " + roleLimit + ", " + roleInUse
+                    + " in use";
         }
         if (config.dbPoolSize() + 1 > free) {
-            throw new StartupException(StartupException.BAD_CONFIGURATION, "DB_POOL_SIZE=" + config.dbPoolSize()
-                    + " (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: " + Math.max(free, 0) + " left (" + figures
-                    + ", this one included); lower DB_POOL_SIZE, run fewer replicas or raise max_connections"
-                    + " (docs/configuration.md#connection-budget)");
+            throw new StartupException(
+                    StartupException.BAD_CONFIGURATION,
+                    "DB_POOL_SIZE=" + config.dbPoolSize()
+                            + " (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: "
+                            + Math.max(free, 0) + " left (" + figures
+                            + ", this one included); lower DB_POOL_SIZE, run fewer replicas or raise max_connections"
+                            + " (docs/configuration.md#connection-budget)");
         }
-        log.info("connection budget: DB_POOL_SIZE={} + 1 (the database watch) of the {} connections left ({}, this one included)",
-                config.dbPoolSize(), free, figures);
+        log.info(
+                "connection budget: DB_POOL_SIZE={} + 1 (the database watch) of the {} connections left ({}, this one included)",
+                config.dbPoolSize(),
+                free,
+                figures);
     }
 
     /** One connection straight from the driver, its connect and log-in bounded by {@code timeoutSeconds}. */

@@ -8,8 +8,7 @@ import redis.clients.jedis.RedisClient;
 
 /** Redis plumbing: a pooled client whose connects, reads and pool waits are all bounded by one timeout. */
 public final class Redis {
-    private Redis() {
-    }
+    private Redis() {}
 
     /** A client for {@code url}: its user and password log in (AUTH), its database is selected (SELECT). */
     public static RedisClient client(RedisUrl url, Duration timeout, String clientName) {

@@ -9,8 +9,7 @@ public final class Requests {
     public static final String REQUEST_ID = "X-Request-Id";
     private static final int MAX_REQUEST_ID_LENGTH = 200;
 
-    private Requests() {
-    }
+    private Requests() {}
 
     /** The request's id (nginx sets it; a retry keeps it), or null when it has none; a malformed one is a 400. */
     public static String requestId(Context ctx) {
@@ -19,8 +18,8 @@ public final class Requests {
             return null;
         }
         if (id.isEmpty() || id.length() > MAX_REQUEST_ID_LENGTH || !id.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
-            throw new BadRequestResponse(REQUEST_ID + " must be 1 to " + MAX_REQUEST_ID_LENGTH
-                    + " visible ASCII characters");
+            throw new BadRequestResponse(
+                    REQUEST_ID + " must be 1 to " + MAX_REQUEST_ID_LENGTH + " visible ASCII characters");
         }
         return id;
     }

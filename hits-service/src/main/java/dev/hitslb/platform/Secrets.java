@@ -6,8 +6,7 @@ import java.util.regex.Pattern;
 public final class Secrets {
     private static final Pattern PASSWORD_PARAMETER = Pattern.compile("(?i)(password=)[^&;]*");
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /**
      * {@code value} with the password of a URL masked, valid or not: the part after the user name in

@@ -35,8 +35,7 @@ public final class WebServer {
      */
     public static final int RESPONSE_COPY_BUFFER = 4096;
 
-    private WebServer() {
-    }
+    private WebServer() {}
 
     /**
      * Starts {@code app} on BIND_ADDRESS:HTTP_PORT.
@@ -53,17 +52,22 @@ public final class WebServer {
             while (cause.getCause() != null && !(cause instanceof BindException)) {
                 cause = cause.getCause();
             }
-            throw new StartupException(StartupException.UNAVAILABLE, cause.getMessage() != null
-                    && cause.getMessage().contains("Address already in use")
-                    ? "port " + config.httpPort() + " is in use (HTTP_PORT)"
-                    : "cannot listen on BIND_ADDRESS='" + config.bindAddress() + "' HTTP_PORT=" + config.httpPort()
-                            + ": " + cause.getMessage());
+            throw new StartupException(
+                    StartupException.UNAVAILABLE,
+                    cause.getMessage() != null && cause.getMessage().contains("Address already in use")
+                            ? "port " + config.httpPort() + " is in use (HTTP_PORT)"
+                            : "cannot listen on BIND_ADDRESS='" + config.bindAddress() + "' HTTP_PORT="
+                                    + config.httpPort() + ": " + cause.getMessage());
         }
     }
 
     /** The unstarted app; stopping it finishes in-flight requests, then runs {@code onStopped}. */
-    public static Javalin create(AppConfig config, Metrics metrics, List<HealthCheck> checks, Runnable onStopped,
-                                 Consumer<RoutesConfig> routes) {
+    public static Javalin create(
+            AppConfig config,
+            Metrics metrics,
+            List<HealthCheck> checks,
+            Runnable onStopped,
+            Consumer<RoutesConfig> routes) {
         String instance = config.instanceId();
         HealthHandler health = new HealthHandler(instance, checks);
         AtomicReference<Server> jetty = new AtomicReference<>();
@@ -94,11 +98,15 @@ public final class WebServer {
             // would keep routing to an instance that cannot count. The probes answer HEAD as GET.
             cfg.routes.head("/health/live", health::live);
             cfg.routes.head("/health/ready", health::ready);
-            cfg.routes.get("/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
-            cfg.routes.after(ctx -> metrics.responses.labelValues(Integer.toString(ctx.statusCode())).inc());
+            cfg.routes.get(
+                    "/metrics", ctx -> ctx.contentType(Metrics.CONTENT_TYPE).result(metrics.scrape()));
+            cfg.routes.after(ctx -> metrics.responses
+                    .labelValues(Integer.toString(ctx.statusCode()))
+                    .inc());
             JsonErrors.install(cfg.routes, instance);
 
-            // Javalin has no setting for the accept queue: set on its connector, there but not yet listening when starting.
+            // Javalin has no setting for the accept queue: set on its connector, there but not yet listening when
+            // starting.
             cfg.events.serverStarting(() -> {
                 for (Connector connector : jetty.get().getConnectors()) {
                     if (connector instanceof ServerConnector listening) {

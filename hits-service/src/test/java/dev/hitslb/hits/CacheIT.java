@@ -26,13 +26,17 @@ class CacheIT {
         PostgresEndpoint pg = TestServers.postgres();
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg, redis);
-        try (TestApp a = TestApp.start("cache-a", pg, redis); TestApp b = TestApp.start("cache-b", pg, redis)) {
+        try (TestApp a = TestApp.start("cache-a", pg, redis);
+                TestApp b = TestApp.start("cache-b", pg, redis)) {
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong highestShown = new AtomicLong();
             // Two instances write concurrently, so their cache updates can arrive out of order ...
             CompletableFuture<Load.Result> writers = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return Load.run(6_000, 32, i -> Load.get(List.of(a, b).get(i % 2).uri("/"), "c-" + i),
+                    return Load.run(
+                            6_000,
+                            32,
+                            i -> Load.get(List.of(a, b).get(i % 2).uri("/"), "c-" + i),
                             body -> highestShown.accumulateAndGet(Load.hits(body), Math::max));
                 } finally {
                     writing.set(false);
@@ -44,9 +48,12 @@ class CacheIT {
             int reads = 0;
             while (writing.get()) {
                 long shownBefore = highestShown.get();
-                long read = Load.hits(List.of(a, b).get(reads++ % 2).get("/api/hits").body());
+                long read = Load.hits(
+                        List.of(a, b).get(reads++ % 2).get("/api/hits").body());
                 assertThat(read).as("read %d after %d", reads, previous).isGreaterThanOrEqualTo(previous);
-                assertThat(read).as("read %d: below a total already shown", reads).isGreaterThanOrEqualTo(shownBefore);
+                assertThat(read)
+                        .as("read %d: below a total already shown", reads)
+                        .isGreaterThanOrEqualTo(shownBefore);
                 previous = read;
             }
             assertThat(writers.get().statuses()).containsOnlyKeys(200);
@@ -60,23 +67,35 @@ class CacheIT {
         PostgresEndpoint pg = TestServers.postgres();
         TestApp.reset(pg, TestServers.redis());
         // Redis with ACLs: anyone may PING (the start-up check); only "app", with its password, may use keys.
-        List<String> acl = List.of("--user", "default", "on", "nopass", "-@all", "+ping",
-                "--user", "app", "on", ">s3cret", "~*", "&*", "+@all");
+        List<String> acl = List.of(
+                "--user", "default", "on", "nopass", "-@all", "+ping", "--user", "app", "on", ">s3cret", "~*", "&*",
+                "+@all");
         try (RedisServer redis = RedisServer.start(ThrowawayDirs.create("redis-acl"), Ports.free(), true, acl);
-             TestApp app = TestApp.start("cache-acl", pg, redis.endpoint(),
-                     Map.of("REDIS_URL", "redis://app:s3cret@127.0.0.1:" + redis.port() + "/5"));
-             RedisClient db5 = login(redis, 5);
-             RedisClient db0 = login(redis, 0)) {
+                TestApp app = TestApp.start(
+                        "cache-acl",
+                        pg,
+                        redis.endpoint(),
+                        Map.of("REDIS_URL", "redis://app:s3cret@127.0.0.1:" + redis.port() + "/5"));
+                RedisClient db5 = login(redis, 5);
+                RedisClient db0 = login(redis, 0)) {
             Load.run(10, 2, i -> Load.get(app.uri("/"), null));
-            Wait.until("the total in Redis database 5", Duration.ofSeconds(2), () -> "10".equals(db5.get(HitCache.KEY)));
+            Wait.until(
+                    "the total in Redis database 5", Duration.ofSeconds(2), () -> "10".equals(db5.get(HitCache.KEY)));
             assertThat(db0.get(HitCache.KEY)).as("database 0").isNull();
-            assertThat(app.metric("hits_cache_failures_total")).as("cache failures").isZero();
+            assertThat(app.metric("hits_cache_failures_total"))
+                    .as("cache failures")
+                    .isZero();
         }
     }
 
     private static RedisClient login(RedisServer redis, int database) {
-        return RedisClient.builder().hostAndPort("127.0.0.1", redis.port())
-                .clientConfig(DefaultJedisClientConfig.builder().user("app").password("s3cret").database(database).build())
+        return RedisClient.builder()
+                .hostAndPort("127.0.0.1", redis.port())
+                .clientConfig(DefaultJedisClientConfig.builder()
+                        .user("app")
+                        .password("s3cret")
+                        .database(database)
+                        .build())
                 .build();
     }
 
@@ -86,7 +105,7 @@ class CacheIT {
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg, redis);
         try (TestApp app = TestApp.start("cache-lag", pg, redis);
-             RedisClient client = RedisClient.create(redis.host(), redis.port())) {
+                RedisClient client = RedisClient.create(redis.host(), redis.port())) {
             Load.run(100, 4, i -> Load.get(app.uri("/"), null));
             client.set(HitCache.KEY, "7"); // as if Redis had missed every write since
             // CACHE_REFRESH_MS is 200 in the tests: the cache is fixed well within a second.
@@ -101,14 +120,19 @@ class CacheIT {
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg, redis);
         try (TestApp app = TestApp.start("cache-high", pg, redis);
-             RedisClient client = RedisClient.create(redis.host(), redis.port())) {
+                RedisClient client = RedisClient.create(redis.host(), redis.port())) {
             Load.run(100, 4, i -> Load.get(app.uri("/"), null));
             client.set(HitCache.KEY, "999999999"); // anyone who reaches Redis can write it
-            Wait.until("/api/hits to show the first wrong total", Duration.ofSeconds(1),
+            Wait.until(
+                    "/api/hits to show the first wrong total",
+                    Duration.ofSeconds(1),
                     () -> app.get("/api/hits").body().contains("\"hits\":999999999"));
             // Before: it answered 999999999 until the replica restarted, however long that took.
-            Wait.until("the cache and the replica to be corrected down to PostgreSQL's total", Duration.ofSeconds(2),
-                    () -> "100".equals(client.get(HitCache.KEY)) && app.get("/api/hits").body().contains("\"hits\":100"));
+            Wait.until(
+                    "the cache and the replica to be corrected down to PostgreSQL's total",
+                    Duration.ofSeconds(2),
+                    () -> "100".equals(client.get(HitCache.KEY))
+                            && app.get("/api/hits").body().contains("\"hits\":100"));
             Load.run(5, 1, i -> Load.get(app.uri("/"), null));
             assertThat(app.get("/api/hits").body()).contains("\"hits\":105");
         }

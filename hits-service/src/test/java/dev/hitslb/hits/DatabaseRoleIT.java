@@ -23,14 +23,17 @@ class DatabaseRoleIT {
         PostgresEndpoint pg = TestServers.postgres();
         TestApp.reset(pg, TestServers.redis());
         try (TestApp app = TestApp.start("role", pg, TestServers.redis());
-             Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
-             Statement s = c.createStatement()) {
+                Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+                Statement s = c.createStatement()) {
             assertThat(app.get("/api/hits").statusCode()).isEqualTo(200);
-            try (ResultSet role = s.executeQuery("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls"
-                    + " FROM pg_roles WHERE rolname = current_user")) {
+            try (ResultSet role =
+                    s.executeQuery("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls"
+                            + " FROM pg_roles WHERE rolname = current_user")) {
                 assertThat(role.next()).isTrue();
                 for (int column = 1; column <= 5; column++) {
-                    assertThat(role.getBoolean(column)).as(role.getMetaData().getColumnName(column)).isFalse();
+                    assertThat(role.getBoolean(column))
+                            .as(role.getMetaData().getColumnName(column))
+                            .isFalse();
                 }
             }
             // The migrations ran as this role: it owns the schema and every table in it.

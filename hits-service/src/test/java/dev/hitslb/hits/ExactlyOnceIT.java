@@ -23,20 +23,26 @@ class ExactlyOnceIT {
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg, redis);
         try (TestApp a = TestApp.start("exactly-once-a", pg, redis);
-             TestApp b = TestApp.start("exactly-once-b", pg, redis)) {
+                TestApp b = TestApp.start("exactly-once-b", pg, redis)) {
             List<TestApp> apps = List.of(a, b);
 
             // 5,000 distinct page loads at 32 concurrent, alternating between the instances.
-            Load.Result first = Load.run(5_000, 32, i -> Load.get(apps.get(i % 2).uri("/"), "req-" + i));
+            Load.Result first =
+                    Load.run(5_000, 32, i -> Load.get(apps.get(i % 2).uri("/"), "req-" + i));
             // 500 retries of ids already counted, sent to the other instance than the original where i is even.
-            Load.Result retries = Load.run(500, 32, i -> Load.get(apps.get((i + 1) % 2).uri("/"), "req-" + (i * 10)));
+            Load.Result retries =
+                    Load.run(500, 32, i -> Load.get(apps.get((i + 1) % 2).uri("/"), "req-" + (i * 10)));
 
             assertThat(first.statuses()).isEqualTo(Map.of(200, 5_000));
             assertThat(retries.statuses()).isEqualTo(Map.of(200, 500));
             assertThat(TestApp.dbTotal(pg)).isEqualTo(5_000);
             // Each counted page load got its own number, 1 to 5,000, none twice, none skipped.
-            TreeSet<Long> numbers = new TreeSet<>(first.okBodies().stream().map(Load::hits).toList());
-            assertThat(numbers).hasSize(5_000).containsExactlyElementsOf(LongStream.rangeClosed(1, 5_000).boxed().toList());
+            TreeSet<Long> numbers =
+                    new TreeSet<>(first.okBodies().stream().map(Load::hits).toList());
+            assertThat(numbers)
+                    .hasSize(5_000)
+                    .containsExactlyElementsOf(
+                            LongStream.rangeClosed(1, 5_000).boxed().toList());
             assertThat(a.get("/api/hits").body()).contains("\"hits\":5000");
             assertThat(b.get("/api/hits").body()).contains("\"hits\":5000");
         }
@@ -65,15 +71,26 @@ class ExactlyOnceIT {
         dataSource.setPassword(pg.password());
         HitRepository repository = new HitRepository(dataSource);
         Duration bound = Duration.ofSeconds(60);
-        try (TestApp app = TestApp.start("stalled", pg, redis); Connection connection = repository.connection()) {
+        try (TestApp app = TestApp.start("stalled", pg, redis);
+                Connection connection = repository.connection()) {
             // A replica stalled 300 s with this batch in hand (SIGSTOP, a long GC pause): the id it could
             // repeat may have been counted elsewhere and forgotten since. Before: counted, so counted twice.
-            assertThat(repository.record(connection, List.of("stalled-1", "stalled-2"), 3, Instant.now().minusSeconds(300), bound))
-                    .as("too late: nothing counted").isNull();
+            assertThat(repository.record(
+                            connection,
+                            List.of("stalled-1", "stalled-2"),
+                            3,
+                            Instant.now().minusSeconds(300),
+                            bound))
+                    .as("too late: nothing counted")
+                    .isNull();
             assertThat(TestApp.dbTotal(pg)).isZero();
             // Just within the bound: counted, once.
-            HitRepository.BatchResult inTime = repository.record(connection, List.of("stalled-1"), 1,
-                    Instant.now().minus(bound).plusSeconds(5), bound);
+            HitRepository.BatchResult inTime = repository.record(
+                    connection,
+                    List.of("stalled-1"),
+                    1,
+                    Instant.now().minus(bound).plusSeconds(5),
+                    bound);
             assertThat(inTime.total()).isEqualTo(2);
             assertThat(inTime.freshIds()).containsExactly("stalled-1");
             assertThat(TestApp.dbTotal(pg)).isEqualTo(2);

@@ -25,20 +25,30 @@ class HitCounterTest {
     void a_dead_writer_makes_the_instance_unready_and_fails_counts_at_once() {
         // Before: the Error escaped the loop, the thread died quietly, /health/ready said 200, and every
         // page load waited the whole DB_TIMEOUT_MS for a batch that never came.
-        DataSource dying = (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[]{DataSource.class},
-                (proxy, method, args) -> {
+        DataSource dying = (DataSource) Proxy.newProxyInstance(
+                DataSource.class.getClassLoader(), new Class<?>[] {DataSource.class}, (proxy, method, args) -> {
                     throw new StackOverflowError("simulated");
                 });
         Metrics metrics = new Metrics();
-        HitCounter counter = new HitCounter(new HitRepository(dying), null, new HitMetrics(metrics.registry()), TIMEOUT, Duration.ofSeconds(60), () -> { });
+        HitCounter counter = new HitCounter(
+                new HitRepository(dying),
+                null,
+                new HitMetrics(metrics.registry()),
+                TIMEOUT,
+                Duration.ofSeconds(60),
+                () -> {});
         try {
             assertFailsWellWithinTheTimeout(() -> counter.count("first"));
             assertFailsWellWithinTheTimeout(() -> counter.count("second"));
             // A 503's body carries this message: it says counting stopped, never the internal cause.
             assertThatThrownBy(() -> counter.count(null)).hasMessage("counting is unavailable on this instance");
 
-            Javalin app = HitsApp.create(AppConfig.from(Map.of("INSTANCE_ID", "test-1")), new HitsAppTest.FakeStore(), metrics,
-                    List.of(counter.healthCheck()), () -> { });
+            Javalin app = HitsApp.create(
+                    AppConfig.from(Map.of("INSTANCE_ID", "test-1")),
+                    new HitsAppTest.FakeStore(),
+                    metrics,
+                    List.of(counter.healthCheck()),
+                    () -> {});
             JavalinTest.test(app, (server, client) -> {
                 Response ready = client.get("/health/ready");
                 assertThat(ready.code()).isEqualTo(503);
@@ -53,6 +63,7 @@ class HitCounterTest {
         long started = System.nanoTime();
         assertThatThrownBy(count::run).isInstanceOf(DatabaseUnavailableException.class);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started))
-                .as("ms to fail; a hang would take the %d ms timeout", TIMEOUT.toMillis()).isLessThan(TIMEOUT.toMillis() / 2);
+                .as("ms to fail; a hang would take the %d ms timeout", TIMEOUT.toMillis())
+                .isLessThan(TIMEOUT.toMillis() / 2);
     }
 }

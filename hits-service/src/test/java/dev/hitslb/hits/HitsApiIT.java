@@ -6,10 +6,8 @@ import dev.hitslb.platform.WebServer;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import dev.hitslb.servers.TestServers;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,7 +45,8 @@ class HitsApiIT {
         for (int i = 1; i <= 3; i++) {
             HttpResponse<String> response = app.get("/", "Accept", JSON);
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith(JSON));
+            assertThat(response.headers().firstValue("Content-Type"))
+                    .hasValueSatisfying(t -> assertThat(t).startsWith(JSON));
             assertThat(response.body()).isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + i) + "}");
         }
         assertThat(TestApp.dbTotal(pg)).isEqualTo(total + 3);
@@ -55,26 +54,34 @@ class HitsApiIT {
 
     @Test
     void browser_gets_html_with_the_count_and_the_instance() {
-        HttpResponse<String> response = app.get("/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+        HttpResponse<String> response =
+                app.get("/", "Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
         assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
-        assertThat(response.body()).contains("hits-api-1").contains(String.format(java.util.Locale.ROOT, "%,d", total + 1));
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
+        assertThat(response.body())
+                .contains("hits-api-1")
+                .contains(String.format(java.util.Locale.ROOT, "%,d", total + 1));
     }
 
     @Test
     void api_hits_reads_the_total_without_counting() {
         app.get("/", "Accept", JSON);
         for (int i = 0; i < 3; i++) {
-            assertThat(app.get("/api/hits").body()).isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + 1) + "}");
+            assertThat(app.get("/api/hits").body())
+                    .isEqualTo("{\"instance\":\"hits-api-1\",\"hits\":" + (total + 1) + "}");
         }
         assertThat(TestApp.dbTotal(pg)).isEqualTo(total + 1);
     }
 
     @Test
     void the_service_spec_names_paths_that_answer_and_count_nothing() {
-        // ./stack waits for ready-path on each replica and for probe-path through nginx (META-INF/lb-service.properties).
+        // ./stack waits for ready-path on each replica and for probe-path through nginx
+        // (META-INF/lb-service.properties).
         for (String key : new String[] {"ready-path", "probe-path"}) {
-            assertThat(app.get(TestApp.serviceSpec().getProperty(key)).statusCode()).as(key).isEqualTo(200);
+            assertThat(app.get(TestApp.serviceSpec().getProperty(key)).statusCode())
+                    .as(key)
+                    .isEqualTo(200);
         }
         assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
     }
@@ -102,11 +109,12 @@ class HitsApiIT {
     @Test
     void a_request_id_is_remembered_by_the_key_the_migration_computes_for_ids_it_converted() throws Exception {
         String id = "remembered-" + total;
-        assertThat(app.get("/", "Accept", JSON, "X-Request-Id", id).statusCode()).isEqualTo(200);
+        assertThat(app.get("/", "Accept", JSON, "X-Request-Id", id).statusCode())
+                .isEqualTo(200);
         // V2__request_keys.sql turned every remembered id into this key: a retry after the upgrade is still recognised.
         try (var c = java.sql.DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
-             var s = c.prepareStatement("SELECT count(*) FROM hit_request WHERE request_key"
-                     + " = encode(substring(sha256(convert_to(?, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid")) {
+                var s = c.prepareStatement("SELECT count(*) FROM hit_request WHERE request_key"
+                        + " = encode(substring(sha256(convert_to(?, 'UTF8')) FROM 1 FOR 16), 'hex')::uuid")) {
             s.setString(1, id);
             try (var rs = s.executeQuery()) {
                 rs.next();
@@ -119,7 +127,9 @@ class HitsApiIT {
     void a_malformed_request_id_is_a_400_and_not_counted() {
         HttpResponse<String> response = app.get("/", "Accept", JSON, "X-Request-Id", "x".repeat(201));
         assertThat(response.statusCode()).isEqualTo(400);
-        assertThat(response.body()).contains("\"error\":\"X-Request-Id must be").contains("\"instance\":\"hits-api-1\"");
+        assertThat(response.body())
+                .contains("\"error\":\"X-Request-Id must be")
+                .contains("\"instance\":\"hits-api-1\"");
         assertThat(TestApp.dbTotal(pg)).isEqualTo(total);
     }
 
@@ -134,7 +144,8 @@ class HitsApiIT {
     @Test
     void wrong_method_is_a_json_405_and_not_counted() {
         HttpResponse<String> response = TestApp.send(HttpRequest.newBuilder(app.uri("/"))
-                .POST(HttpRequest.BodyPublishers.noBody()).build());
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build());
         assertThat(response.statusCode()).isEqualTo(405);
         assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-api-1");
         assertThat(response.body()).contains("\"error\":\"POST is not allowed on /\"");
@@ -143,8 +154,10 @@ class HitsApiIT {
 
     @Test
     void every_response_names_the_instance() {
-        for (String path : new String[]{"/", "/api/hits", "/health/live", "/health/ready", "/metrics", "/missing"}) {
-            assertThat(app.get(path).headers().firstValue("X-Instance-Id")).as(path).hasValue("hits-api-1");
+        for (String path : new String[] {"/", "/api/hits", "/health/live", "/health/ready", "/metrics", "/missing"}) {
+            assertThat(app.get(path).headers().firstValue("X-Instance-Id"))
+                    .as(path)
+                    .hasValue("hits-api-1");
         }
     }
 
@@ -152,10 +165,14 @@ class HitsApiIT {
     void metrics_are_prometheus_text() {
         app.get("/", "Accept", JSON);
         HttpResponse<String> response = app.get("/metrics");
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
-        assertThat(response.body()).contains("# TYPE hits_counted_total counter", "hits_batch_size_bucket", "jvm_memory_used_bytes");
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        assertThat(response.body())
+                .contains("# TYPE hits_counted_total counter", "hits_batch_size_bucket", "jvm_memory_used_bytes");
         // Longer than the buffer Javalin copies a body through: it arrives whole, to its last sample.
-        assertThat(response.body()).hasSizeGreaterThan(WebServer.RESPONSE_COPY_BUFFER)
-                .endsWith("\n").contains("process_virtual_memory_bytes ");
+        assertThat(response.body())
+                .hasSizeGreaterThan(WebServer.RESPONSE_COPY_BUFFER)
+                .endsWith("\n")
+                .contains("process_virtual_memory_bytes ");
     }
 }

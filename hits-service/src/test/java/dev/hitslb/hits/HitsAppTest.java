@@ -41,9 +41,12 @@ class HitsAppTest {
 
     private final FakeStore store = new FakeStore();
     private final AtomicBoolean databaseUp = new AtomicBoolean(true);
-    private final Javalin app = HitsApp.create(AppConfig.from(Map.of("INSTANCE_ID", "test-1")), store, new Metrics(),
+    private final Javalin app = HitsApp.create(
+            AppConfig.from(Map.of("INSTANCE_ID", "test-1")),
+            store,
+            new Metrics(),
             List.of(HealthCheck.required("postgres", databaseUp::get), HealthCheck.optional("redis", () -> true)),
-            () -> { });
+            () -> {});
 
     @Test
     void get_root_counts_and_answers_json_or_html() {
@@ -65,7 +68,8 @@ class HitsAppTest {
             for (String accept : List.of("\"application/json", "application/json;q=\"1")) {
                 Response response = client.get("/", req -> req.header("Accept", accept));
                 assertThat(response.code()).as(accept).isEqualTo(400);
-                assertThat(response.body().string()).as(accept)
+                assertThat(response.body().string())
+                        .as(accept)
                         .isEqualTo("{\"error\":\"Accept is malformed: an unbalanced quote\",\"instance\":\"test-1\"}");
             }
             assertThat(store.hits).as("nothing counted").isZero();
@@ -86,7 +90,9 @@ class HitsAppTest {
     void every_response_names_the_instance_errors_included() {
         JavalinTest.test(app, (server, client) -> {
             for (String path : List.of("/", "/api/hits", "/health/live", "/health/ready", "/metrics", "/nope")) {
-                assertThat(client.get(path).headers().get("X-Instance-Id")).as(path).containsExactly("test-1");
+                assertThat(client.get(path).headers().get("X-Instance-Id"))
+                        .as(path)
+                        .containsExactly("test-1");
             }
         });
     }
@@ -121,15 +127,19 @@ class HitsAppTest {
         JavalinTest.test(app, (server, client) -> {
             assertThat(server.jettyServer().server().getConnectors())
                     .singleElement()
-                    .satisfies(c -> assertThat(((ServerConnector) c).getAcceptQueueSize()).isEqualTo(WebServer.ACCEPT_QUEUE));
+                    .satisfies(c -> assertThat(((ServerConnector) c).getAcceptQueueSize())
+                            .isEqualTo(WebServer.ACCEPT_QUEUE));
         });
     }
 
     /** javalin-testtools' client has no HEAD: the JDK's does. */
     private static int head(Javalin server, String path) throws Exception {
         HttpRequest head = HttpRequest.newBuilder(URI.create("http://localhost:" + server.port() + path))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-        return HttpClient.newHttpClient().send(head, HttpResponse.BodyHandlers.discarding()).statusCode();
+                .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                .build();
+        return HttpClient.newHttpClient()
+                .send(head, HttpResponse.BodyHandlers.discarding())
+                .statusCode();
     }
 
     @Test
@@ -137,11 +147,14 @@ class HitsAppTest {
         JavalinTest.test(app, (server, client) -> {
             Response missing = client.get("/nope");
             assertThat(missing.code()).isEqualTo(404);
-            assertThat(missing.body().string()).contains("\"error\":\"no such page: /nope\"").contains("\"instance\":\"test-1\"");
+            assertThat(missing.body().string())
+                    .contains("\"error\":\"no such page: /nope\"")
+                    .contains("\"instance\":\"test-1\"");
 
             Response badId = client.get("/", req -> req.header("X-Request-Id", "has space"));
             assertThat(badId.code()).isEqualTo(400);
-            assertThat(badId.body().string()).contains("\"error\":\"X-Request-Id must be 1 to 200 visible ASCII characters\"")
+            assertThat(badId.body().string())
+                    .contains("\"error\":\"X-Request-Id must be 1 to 200 visible ASCII characters\"")
                     .contains("\"instance\":\"test-1\"");
             assertThat(store.hits).isZero();
         });
@@ -153,15 +166,20 @@ class HitsAppTest {
             // Refused by Jetty's parser before any route runs: 400, 414 and 431.
             assertParserRefusal(raw(server, "GET / HTTP/1.1\r\n\r\n"), 400, "Bad Request"); // HTTP/1.1 without Host
             assertParserRefusal(raw(server, "GET /\u0001 HTTP/1.1\r\nHost: x\r\n\r\n"), 400, "Bad Request");
-            assertParserRefusal(raw(server, "GET /" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414, "URI Too Long");
-            assertParserRefusal(raw(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(70_000) + "\r\n\r\n"),
-                    431, "Request Header Fields Too Large");
+            assertParserRefusal(
+                    raw(server, "GET /" + "a".repeat(70_000) + " HTTP/1.1\r\nHost: x\r\n\r\n"), 414, "URI Too Long");
+            assertParserRefusal(
+                    raw(server, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(70_000) + "\r\n\r\n"),
+                    431,
+                    "Request Header Fields Too Large");
             assertThat(store.hits).isZero();
         });
     }
 
     private static void assertParserRefusal(String response, int status, String error) {
-        assertThat(response).as("%d", status).startsWith("HTTP/1.1 " + status + " ")
+        assertThat(response)
+                .as("%d", status)
+                .startsWith("HTTP/1.1 " + status + " ")
                 .containsIgnoringCase("\r\nContent-Type: application/json")
                 .containsIgnoringCase("\r\nX-Instance-Id: test-1\r\n")
                 .endsWith("\r\n\r\n{\"error\":\"" + error + "\",\"instance\":\"test-1\"}");

@@ -17,9 +17,11 @@ class HitsConfigTest {
 
     @Test
     void an_invalid_value_names_its_variable() {
-        assertThatThrownBy(() -> HitsConfig.from(Map.of("CACHE_REFRESH_MS", "10"))).hasMessageContaining("CACHE_REFRESH_MS");
+        assertThatThrownBy(() -> HitsConfig.from(Map.of("CACHE_REFRESH_MS", "10")))
+                .hasMessageContaining("CACHE_REFRESH_MS");
         assertThatThrownBy(() -> HitsConfig.from(Map.of("REQUEST_ID_RETENTION_SECONDS", "a minute")))
                 .hasMessageContaining("REQUEST_ID_RETENTION_SECONDS");
-        assertThat(HitsConfig.from(Map.of("REQUEST_ID_RETENTION_SECONDS", "60")).requestIdRetention()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(HitsConfig.from(Map.of("REQUEST_ID_RETENTION_SECONDS", "60")).requestIdRetention())
+                .isEqualTo(Duration.ofMinutes(1));
     }
 }

@@ -7,7 +7,10 @@ import org.junit.jupiter.api.Test;
 class HitsPageTest {
     @Test
     void the_page_escapes_the_instance_id() {
-        assertThat(new HitsPage("<b>x</b>").render(1234)).contains("&lt;b&gt;x&lt;/b&gt;").doesNotContain("<b>x</b>").contains("1,234");
+        assertThat(new HitsPage("<b>x</b>").render(1234))
+                .contains("&lt;b&gt;x&lt;/b&gt;")
+                .doesNotContain("<b>x</b>")
+                .contains("1,234");
     }
 
     @Test

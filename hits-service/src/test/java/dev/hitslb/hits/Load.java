@@ -19,8 +19,7 @@ import java.util.function.IntFunction;
 
 /** A bounded load generator for the tests: a fixed number of requests, a fixed concurrency. */
 final class Load {
-    private Load() {
-    }
+    private Load() {}
 
     /** What came back: status counts (0 = no response), bodies of 2xx answers, each answer's latency by status. */
     record Result(Map<Integer, Integer> statuses, List<String> okBodies, Map<Integer, List<Duration>> latencies) {
@@ -29,17 +28,24 @@ final class Load {
         }
 
         Duration slowest() {
-            return latencies.values().stream().flatMap(List::stream).max(Duration::compareTo).orElse(Duration.ZERO);
+            return latencies.values().stream()
+                    .flatMap(List::stream)
+                    .max(Duration::compareTo)
+                    .orElse(Duration.ZERO);
         }
 
         /** The median latency of the answers with {@code status}. */
         Duration median(int status) {
-            List<Duration> sorted = latencies.getOrDefault(status, List.of()).stream().sorted().toList();
+            List<Duration> sorted =
+                    latencies.getOrDefault(status, List.of()).stream().sorted().toList();
             return sorted.isEmpty() ? Duration.ZERO : sorted.get(sorted.size() / 2);
         }
 
         int ok() {
-            return statuses.entrySet().stream().filter(e -> e.getKey() / 100 == 2).mapToInt(Map.Entry::getValue).sum();
+            return statuses.entrySet().stream()
+                    .filter(e -> e.getKey() / 100 == 2)
+                    .mapToInt(Map.Entry::getValue)
+                    .sum();
         }
 
         int notOk() {
@@ -49,12 +55,13 @@ final class Load {
 
     /** Sends {@code requests.apply(i)} for i in [0, n), at most {@code concurrency} at once, and waits for all. */
     static Result run(int n, int concurrency, IntFunction<HttpRequest> requests) {
-        return run(n, concurrency, requests, body -> { });
+        return run(n, concurrency, requests, body -> {});
     }
 
     /** As {@link #run(int, int, IntFunction)}, handing each 2xx body to {@code onOk} as it arrives. */
     static Result run(int n, int concurrency, IntFunction<HttpRequest> requests, Consumer<String> onOk) {
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient client =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         Map<Integer, Integer> statuses = new ConcurrentHashMap<>();
         ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
         Map<Integer, Queue<Duration>> latencies = new ConcurrentHashMap<>();
@@ -78,7 +85,9 @@ final class Load {
                     } finally {
                         slots.release();
                     }
-                    latencies.computeIfAbsent(status, k -> new ConcurrentLinkedQueue<>()).add(Duration.ofNanos(System.nanoTime() - start));
+                    latencies
+                            .computeIfAbsent(status, k -> new ConcurrentLinkedQueue<>())
+                            .add(Duration.ofNanos(System.nanoTime() - start));
                     statuses.merge(status, 1, Integer::sum);
                 });
             }
@@ -89,7 +98,8 @@ final class Load {
     }
 
     static HttpRequest get(URI uri, String requestId) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "application/json");
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("Accept", "application/json");
         if (requestId != null) {
             builder.header("X-Request-Id", requestId);
         }

@@ -31,7 +31,8 @@ class PostgresOutageIT {
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 assertThat(response.statusCode()).isEqualTo(503);
                 assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("pg-outage");
-                assertThat(response.body()).contains("\"error\":\"the database is unavailable\"", "\"instance\":\"pg-outage\"");
+                assertThat(response.body())
+                        .contains("\"error\":\"the database is unavailable\"", "\"instance\":\"pg-outage\"");
                 assertThat(took).as("503 answered in %s", took).isLessThan(ONE_SECOND);
             }
             HttpResponse<String> ready = app.get("/health/ready");
@@ -39,7 +40,10 @@ class PostgresOutageIT {
             assertThat(ready.body()).contains("\"postgres\":\"DOWN\"");
 
             pg.control().start();
-            Wait.until("GET / to answer 200 again", Duration.ofSeconds(10), () -> app.get("/").statusCode() == 200);
+            Wait.until(
+                    "GET / to answer 200 again",
+                    Duration.ofSeconds(10),
+                    () -> app.get("/").statusCode() == 200);
             assertThat(app.get("/health/ready").statusCode()).isEqualTo(200);
             assertThat(TestApp.dbTotal(pg.endpoint())).isEqualTo(2);
         } finally {
@@ -53,28 +57,39 @@ class PostgresOutageIT {
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg.endpoint(), redis);
         try (TestApp app = TestApp.start("pg-hang", pg.endpoint(), redis)) {
-            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
-                    () -> Load.run(20_000, 16, i -> Load.get(app.uri("/"), "p-" + i)));
+            CompletableFuture<Load.Result> load =
+                    CompletableFuture.supplyAsync(() -> Load.run(20_000, 16, i -> Load.get(app.uri("/"), "p-" + i)));
             Thread.sleep(300);
             pg.control().pause();
             Thread.sleep(HANG.toMillis());
             pg.control().resume();
             Load.Result result = load.get();
-            System.out.printf("PostgreSQL hung for %s under load: %s, median 503 %d ms, slowest %d ms%n", HANG,
-                    result.statuses(), result.median(503).toMillis(), result.slowest().toMillis());
+            System.out.printf(
+                    "PostgreSQL hung for %s under load: %s, median 503 %d ms, slowest %d ms%n",
+                    HANG,
+                    result.statuses(),
+                    result.median(503).toMillis(),
+                    result.slowest().toMillis());
 
-            assertThat(result.count(503)).as("some requests met the hung database: %s", result.statuses()).isPositive();
-            assertThat(result.ok() + result.count(503)).as("only 200 or 503: %s", result.statuses()).isEqualTo(20_000);
+            assertThat(result.count(503))
+                    .as("some requests met the hung database: %s", result.statuses())
+                    .isPositive();
+            assertThat(result.ok() + result.count(503))
+                    .as("only 200 or 503: %s", result.statuses())
+                    .isEqualTo(20_000);
             // The service's own bound (DB_TIMEOUT_MS, 900 ms) decides the typical 503; a starved CPU delays
             // some answers beyond it (a busy 2-core machine: slowest 2.3 s), but none may wait for the
             // database to come back, HANG later.
             assertThat(result.median(503)).as("median 503").isLessThan(ONE_SECOND.plusMillis(100));
-            assertThat(result.slowest()).as("slowest answer, the database hung for %s", HANG).isLessThan(HANG.minusSeconds(1));
+            assertThat(result.slowest())
+                    .as("slowest answer, the database hung for %s", HANG)
+                    .isLessThan(HANG.minusSeconds(1));
             // A 503 means "not counted", except for the requests whose statement was in flight when the
             // database froze: those may have committed, and the service says so and counts them.
             long inDoubt = app.metric("hits_in_doubt_total");
             assertThat(inDoubt).as("in doubt").isLessThanOrEqualTo(16);
-            assertThat(TestApp.dbTotal(pg.endpoint())).as("counted, with %d in doubt", inDoubt)
+            assertThat(TestApp.dbTotal(pg.endpoint()))
+                    .as("counted, with %d in doubt", inDoubt)
                     .isBetween((long) result.ok(), (long) result.ok() + inDoubt);
         } finally {
             pg.control().close();

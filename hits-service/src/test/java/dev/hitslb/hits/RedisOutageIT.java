@@ -18,13 +18,15 @@ class RedisOutageIT {
         TestServers.ControlledRedis redis = TestServers.ownRedis();
         TestApp.reset(pg, redis.endpoint());
         try (TestApp app = TestApp.start("redis-outage", pg, redis.endpoint())) {
-            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
-                    () -> Load.run(4_000, 16, i -> Load.get(app.uri(i % 4 == 0 ? "/api/hits" : "/"), "r-" + i)));
+            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(() ->
+                    Load.run(4_000, 16, i -> Load.get(app.uri(i % 4 == 0 ? "/api/hits" : "/"), "r-" + i)));
             Thread.sleep(300);
             redis.control().kill();
             Load.Result result = load.get();
 
-            assertThat(result.notOk()).as("non-2xx or failed requests: %s", result.statuses()).isZero();
+            assertThat(result.notOk())
+                    .as("non-2xx or failed requests: %s", result.statuses())
+                    .isZero();
             assertThat(TestApp.dbTotal(pg)).isEqualTo(3_000);
             var ready = app.get("/health/ready");
             assertThat(ready.statusCode()).isEqualTo(200);
@@ -32,10 +34,13 @@ class RedisOutageIT {
             assertThat(app.get("/api/hits").body()).contains("\"hits\":3000");
 
             redis.control().start(); // empty, as a crashed cache comes back
-            Wait.until("the cache to be in use again", Duration.ofSeconds(5),
+            Wait.until(
+                    "the cache to be in use again",
+                    Duration.ofSeconds(5),
                     () -> app.get("/health/ready").body().contains("\"status\":\"UP\""));
             app.get("/", "Accept", "application/json");
-            try (RedisClient client = RedisClient.create(redis.endpoint().host(), redis.endpoint().port())) {
+            try (RedisClient client =
+                    RedisClient.create(redis.endpoint().host(), redis.endpoint().port())) {
                 assertThat(client.get(HitCache.KEY)).isEqualTo("3001");
             }
         } finally {
@@ -49,14 +54,16 @@ class RedisOutageIT {
         TestServers.ControlledRedis redis = TestServers.ownRedis();
         TestApp.reset(pg, redis.endpoint());
         try (TestApp app = TestApp.start("redis-hang", pg, redis.endpoint())) {
-            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
-                    () -> Load.run(2_000, 16, i -> Load.get(app.uri(i % 4 == 0 ? "/api/hits" : "/"), "h-" + i)));
+            CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(() ->
+                    Load.run(2_000, 16, i -> Load.get(app.uri(i % 4 == 0 ? "/api/hits" : "/"), "h-" + i)));
             Thread.sleep(200);
             redis.control().pause();
             Load.Result result = load.get();
             redis.control().resume();
 
-            assertThat(result.notOk()).as("non-2xx or failed requests: %s", result.statuses()).isZero();
+            assertThat(result.notOk())
+                    .as("non-2xx or failed requests: %s", result.statuses())
+                    .isZero();
             assertThat(TestApp.dbTotal(pg)).isEqualTo(1_500);
         } finally {
             redis.control().close();

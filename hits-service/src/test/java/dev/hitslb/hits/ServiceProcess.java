@@ -19,12 +19,18 @@ final class ServiceProcess {
     static ServiceProcess start(Map<String, String> env) {
         String jar = System.getProperty("hits.jar");
         if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("the shaded jar is missing (" + jar + "): run ./mvnw verify, which packages it first");
+            throw new IllegalStateException(
+                    "the shaded jar is missing (" + jar + "): run ./mvnw verify, which packages it first");
         }
         try {
             Path output = Files.createTempFile("hits-service-", ".log");
-            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", jar).redirectErrorStream(true).redirectOutput(output.toFile());
+            ProcessBuilder builder = new ProcessBuilder(
+                            Path.of(System.getProperty("java.home"), "bin", "java")
+                                    .toString(),
+                            "-jar",
+                            jar)
+                    .redirectErrorStream(true)
+                    .redirectOutput(output.toFile());
             builder.environment().putAll(env);
             return new ServiceProcess(builder.start(), output);
         } catch (IOException e) {

@@ -31,7 +31,8 @@ class ServiceProcessIT {
         ServiceProcess service = ServiceProcess.start(Map.of("HTTP_PORT", "eighty"));
         assertThat(service.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(service.process.exitValue()).isEqualTo(2);
-        assertThat(service.output()).contains("hits-service: invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
+        assertThat(service.output())
+                .contains("hits-service: invalid HTTP_PORT='eighty': expected a whole number from 1 to 65535");
     }
 
     @Test
@@ -63,28 +64,48 @@ class ServiceProcessIT {
         env.put("HTTP_PORT", Integer.toString(Ports.free()));
         env.put("DB_PASSWORD", "not-" + pg.password());
         // Before: Flyway retried it for about 490 s, then a stack trace.
-        String output = stopsAtOnce(env, 2, "hits-service: PostgreSQL at DB_URL='" + pg.jdbcUrl() + "' refused DB_USER='"
-                + pg.user() + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): ");
+        String output = stopsAtOnce(
+                env,
+                2,
+                "hits-service: PostgreSQL at DB_URL='" + pg.jdbcUrl() + "' refused DB_USER='" + pg.user()
+                        + "' with the DB_PASSWORD given (or DB_PASSWORD_FILE's): ");
         assertThat(output).doesNotContain("not-" + pg.password());
     }
 
     @Test
     void an_unreachable_database_is_awaited_for_db_startup_timeout_seconds_then_named() throws Exception {
         String nobody = "jdbc:postgresql://127.0.0.1:" + Ports.free() + "/hits";
-        Map<String, String> env = Map.of("HTTP_PORT", Integer.toString(Ports.free()), "DB_URL", nobody,
-                "DB_STARTUP_TIMEOUT_SECONDS", "3", "REDIS_URL", TestServers.redis().url());
+        Map<String, String> env = Map.of(
+                "HTTP_PORT",
+                Integer.toString(Ports.free()),
+                "DB_URL",
+                nobody,
+                "DB_STARTUP_TIMEOUT_SECONDS",
+                "3",
+                "REDIS_URL",
+                TestServers.redis().url());
         // Before: Flyway retried it for about 490 s, then a stack trace.
-        String output = stopsAtOnce(env, 1, "hits-service: PostgreSQL at DB_URL='" + nobody
-                + "' did not answer within 3 s (DB_STARTUP_TIMEOUT_SECONDS): Connection to 127.0.0.1:");
+        String output = stopsAtOnce(
+                env,
+                1,
+                "hits-service: PostgreSQL at DB_URL='" + nobody
+                        + "' did not answer within 3 s (DB_STARTUP_TIMEOUT_SECONDS): Connection to 127.0.0.1:");
         assertThat(output).as("progress while waiting").contains("waiting for PostgreSQL at " + nobody);
     }
 
     @Test
     void a_malformed_db_url_stops_start_up_at_once_without_printing_its_password() throws Exception {
         // Before: retried for DB_STARTUP_TIMEOUT_SECONDS (exit 1), the driver's messages printing the password.
-        for (String url : List.of("jdbc:postgresql://u:hunter2@nowhere/x", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")) {
-            Map<String, String> env = Map.of("HTTP_PORT", Integer.toString(Ports.free()), "DB_URL", url,
-                    "REDIS_URL", TestServers.redis().url());
+        for (String url : List.of(
+                "jdbc:postgresql://u:hunter2@nowhere/x",
+                "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")) {
+            Map<String, String> env = Map.of(
+                    "HTTP_PORT",
+                    Integer.toString(Ports.free()),
+                    "DB_URL",
+                    url,
+                    "REDIS_URL",
+                    TestServers.redis().url());
             String output = stopsAtOnce(env, 2, "hits-service: invalid DB_URL='");
             assertThat(output).as(url).doesNotContain("hunter2");
         }
@@ -100,13 +121,22 @@ class ServiceProcessIT {
                 // refused credentials
                 Map.of("DB_URL", pg.jdbcUrl(), "DB_USER", pg.user(), "DB_PASSWORD", "hunter2-db"),
                 // a database that does not exist
-                Map.of("DB_URL", pg.jdbcUrl().replaceAll("/[^/?]+$", "/no_such_db") + "?password=hunter2-url", "DB_USER", pg.user(),
-                        "DB_PASSWORD", "hunter2-db"));
+                Map.of(
+                        "DB_URL",
+                        pg.jdbcUrl().replaceAll("/[^/?]+$", "/no_such_db") + "?password=hunter2-url",
+                        "DB_USER",
+                        pg.user(),
+                        "DB_PASSWORD",
+                        "hunter2-db"));
         for (Map<String, String> failure : failures) {
             Map<String, String> env = new HashMap<>(failure);
             env.put("HTTP_PORT", Integer.toString(Ports.free()));
-            env.put("REDIS_URL", "redis://:hunter2-redis@" + TestServers.redis().host() + ":" + TestServers.redis().port());
-            String output = stopsAtOnce(env, failure.containsKey("DB_STARTUP_TIMEOUT_SECONDS") ? 1 : 2, "hits-service: ");
+            env.put(
+                    "REDIS_URL",
+                    "redis://:hunter2-redis@" + TestServers.redis().host() + ":"
+                            + TestServers.redis().port());
+            String output =
+                    stopsAtOnce(env, failure.containsKey("DB_STARTUP_TIMEOUT_SECONDS") ? 1 : 2, "hits-service: ");
             assertThat(output).as("%s", failure).doesNotContain("hunter2");
         }
     }
@@ -115,7 +145,8 @@ class ServiceProcessIT {
     void a_failed_migration_stops_start_up_with_one_line() throws Exception {
         PostgresEndpoint pg = TestServers.postgres();
         // A schema that holds someone else's hit_counter and no migration history: Flyway refuses to migrate it.
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
+                Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA IF EXISTS not_ours CASCADE");
             s.execute("CREATE SCHEMA not_ours");
             s.execute("CREATE TABLE not_ours.hit_counter (id text)");
@@ -141,10 +172,13 @@ class ServiceProcessIT {
             service.process.destroyForcibly().waitFor();
         }
         String output = service.output();
-        System.out.printf("exited=%s in %d ms with %s:%n%s%n", exited, ms, exited ? service.process.exitValue() : "-", output);
+        System.out.printf(
+                "exited=%s in %d ms with %s:%n%s%n", exited, ms, exited ? service.process.exitValue() : "-", output);
         assertThat(exited).as("exited within 15 s; output:%n%s", output).isTrue();
         assertThat(service.process.exitValue()).as("exit code").isEqualTo(exitCode);
-        assertThat(output.lines().filter(l -> l.startsWith(line))).as("the one line naming the cause").hasSize(1);
+        assertThat(output.lines().filter(l -> l.startsWith(line)))
+                .as("the one line naming the cause")
+                .hasSize(1);
         assertThat(output).as("no stack trace").doesNotContain("\tat ", "Exception");
         return output;
     }
@@ -162,27 +196,37 @@ class ServiceProcessIT {
         ServiceProcess service = ServiceProcess.start(env);
         URI base = URI.create("http://127.0.0.1:" + port);
         Wait.until("the service to be ready", Duration.ofSeconds(30), () -> ready(base));
-        System.out.printf("hits-service process ready in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+        System.out.printf(
+                "hits-service process ready in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
-        CompletableFuture<Load.Result> load = CompletableFuture.supplyAsync(
-                () -> Load.run(20_000, 16, i -> Load.get(base.resolve("/"), "g-" + i)));
+        CompletableFuture<Load.Result> load =
+                CompletableFuture.supplyAsync(() -> Load.run(20_000, 16, i -> Load.get(base.resolve("/"), "g-" + i)));
         Thread.sleep(500);
         service.process.destroy(); // SIGTERM
-        assertThat(service.process.waitFor(15, TimeUnit.SECONDS)).as("exited after SIGTERM").isTrue();
+        assertThat(service.process.waitFor(15, TimeUnit.SECONDS))
+                .as("exited after SIGTERM")
+                .isTrue();
         Load.Result result = load.get();
 
         System.out.println("graceful shutdown under load: " + result.statuses());
         assertThat(service.process.exitValue()).as("exit code after SIGTERM").isEqualTo(143);
         assertThat(result.ok()).as("requests served before the shutdown").isPositive();
-        assertThat(result.statuses().keySet()).as("only 200, 503 (shutting down) or refused").isSubsetOf(200, 503, 0);
+        assertThat(result.statuses().keySet())
+                .as("only 200, 503 (shutting down) or refused")
+                .isSubsetOf(200, 503, 0);
         assertThat(TestApp.dbTotal(pg)).as("counted = answered 200").isEqualTo(result.ok());
         assertThat(service.output()).doesNotContain("ERROR");
     }
 
     private static boolean ready(URI base) {
         try {
-            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(base.resolve("/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return HttpClient.newHttpClient()
+                            .send(
+                                    HttpRequest.newBuilder(base.resolve("/health/ready"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         } catch (Exception e) {
             return false;
         }

@@ -25,7 +25,8 @@ import redis.clients.jedis.RedisClient;
 
 /** One real hits-service instance (the production factory) on real PostgreSQL and Redis, for tests. */
 final class TestApp implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     final String instance;
     final int port;
@@ -54,8 +55,17 @@ final class TestApp implements AutoCloseable {
     }
 
     static Map<String, String> env(PostgresEndpoint pg, RedisEndpoint redis) {
-        return Map.of("DB_URL", pg.jdbcUrl(), "DB_USER", pg.user(), "DB_PASSWORD", pg.password(),
-                "REDIS_URL", redis.url(), "CACHE_REFRESH_MS", "200");
+        return Map.of(
+                "DB_URL",
+                pg.jdbcUrl(),
+                "DB_USER",
+                pg.user(),
+                "DB_PASSWORD",
+                pg.password(),
+                "REDIS_URL",
+                redis.url(),
+                "CACHE_REFRESH_MS",
+                "200");
     }
 
     URI uri(String path) {
@@ -63,7 +73,10 @@ final class TestApp implements AutoCloseable {
     }
 
     HttpResponse<String> get(String path, String... headers) {
-        return send(HttpRequest.newBuilder(uri(path)).headers(headers.length == 0 ? new String[]{"Accept", "*/*"} : headers).GET().build());
+        return send(HttpRequest.newBuilder(uri(path))
+                .headers(headers.length == 0 ? new String[] {"Accept", "*/*"} : headers)
+                .GET()
+                .build());
     }
 
     static HttpResponse<String> send(HttpRequest request) {
@@ -79,9 +92,13 @@ final class TestApp implements AutoCloseable {
 
     /** The value of a counter without labels, read from /metrics. */
     long metric(String name) {
-        return get("/metrics").body().lines().filter(line -> line.startsWith(name + " "))
+        return get("/metrics")
+                .body()
+                .lines()
+                .filter(line -> line.startsWith(name + " "))
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(name.length() + 1)))
-                .findFirst().orElseThrow(() -> new AssertionError("no metric " + name));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no metric " + name));
     }
 
     @Override
@@ -95,8 +112,8 @@ final class TestApp implements AutoCloseable {
      */
     static long dbTotal(PostgresEndpoint pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
-             Statement s = c.createStatement();
-             ResultSet rs = s.executeQuery(serviceSpec().getProperty("total-query"))) {
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(serviceSpec().getProperty("total-query"))) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
@@ -121,7 +138,7 @@ final class TestApp implements AutoCloseable {
     /** Drops everything, so the next app to start migrates a fresh, empty schema. Call before starting apps. */
     private static void resetDatabase(PostgresEndpoint pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
-             Statement s = c.createStatement()) {
+                Statement s = c.createStatement()) {
             s.execute("DROP SCHEMA public CASCADE");
             s.execute("CREATE SCHEMA public");
         } catch (SQLException e) {

@@ -45,10 +45,12 @@ class AppConfigTest {
                     .hasMessage("invalid BIND_ADDRESS='" + notAnAddress + "': expected an IP address such as 127.0.0.1"
                             + " (this machine only) or 0.0.0.0 (every interface)");
         }
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://x/y"))).hasMessageContaining("DB_URL");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://x/y")))
+                .hasMessageContaining("DB_URL");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_STARTUP_TIMEOUT_SECONDS", "-1")))
                 .hasMessage("invalid DB_STARTUP_TIMEOUT_SECONDS='-1': expected a whole number from 0 to 3600");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "localhost:6379"))).hasMessageContaining("REDIS_URL");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "localhost:6379")))
+                .hasMessageContaining("REDIS_URL");
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_PASSWORD_FILE", "/nonexistent/secret")))
                 .hasMessageContaining("DB_PASSWORD_FILE");
     }
@@ -56,21 +58,33 @@ class AppConfigTest {
     @Test
     void a_config_error_never_echoes_a_password() {
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgresql://hits:s3cret@db:5432/hits")))
-                .hasMessage("invalid DB_URL='postgresql://hits:***@db:5432/hits': expected a PostgreSQL JDBC URL"
-                        + " such as jdbc:postgresql://host:5432/hits (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
+                .hasMessage(
+                        "invalid DB_URL='postgresql://hits:***@db:5432/hits': expected a PostgreSQL JDBC URL"
+                                + " such as jdbc:postgresql://host:5432/hits (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
         // What the driver cannot parse is refused here, at once, with the password masked.
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://u:hunter2@nowhere/x")))
                 .hasMessageStartingWith("invalid DB_URL='jdbc:postgresql://u:***@nowhere/x': expected");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")))
-                .hasMessageStartingWith("invalid DB_URL='jdbc:postgresql://127.0.0.1:notaport/hits?password=***': expected");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql:///hits"))).hasMessageContaining("DB_URL");
-        assertThat(AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret")).dbUrl())
+        assertThatThrownBy(() ->
+                        AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")))
+                .hasMessageStartingWith(
+                        "invalid DB_URL='jdbc:postgresql://127.0.0.1:notaport/hits?password=***': expected");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql:///hits")))
+                .hasMessageContaining("DB_URL");
+        assertThat(AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret"))
+                        .dbUrl())
                 .as("a password parameter is the driver's own: accepted, masked wherever printed")
                 .isEqualTo("jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
+        assertThatThrownBy(
+                        () -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
                 .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
-        for (String url : new String[] {"redis://:s3cret@cache:notaport", "redis//app:s3cret@cache", "http://app:s3cret@cache",
-                "redis://app:s3cr@t@cache:6379/x", "redis://cache:6379/0?password=s3cret", "redis://app:s3cr//et@cache:x"}) {
+        for (String url : new String[] {
+            "redis://:s3cret@cache:notaport",
+            "redis//app:s3cret@cache",
+            "http://app:s3cret@cache",
+            "redis://app:s3cr@t@cache:6379/x",
+            "redis://cache:6379/0?password=s3cret",
+            "redis://app:s3cr//et@cache:x"
+        }) {
             assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", url)))
                     .hasMessageStartingWith("invalid REDIS_URL=")
                     .hasMessageNotContaining("s3cr");
@@ -79,10 +93,12 @@ class AppConfigTest {
 
     @Test
     void the_redis_url_gives_the_user_the_password_and_the_database() {
-        RedisUrl redis = AppConfig.from(Map.of("REDIS_URL", "redis://app:p%40ss@cache:6380/3")).redis();
+        RedisUrl redis = AppConfig.from(Map.of("REDIS_URL", "redis://app:p%40ss@cache:6380/3"))
+                .redis();
         assertThat(redis).isEqualTo(new RedisUrl("cache", 6380, "app", "p@ss", 3));
         assertThat(redis.toString()).isEqualTo("redis://app:***@cache:6380/3");
-        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://:p%3Aw+d@cache/")).redis())
+        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://:p%3Aw+d@cache/"))
+                        .redis())
                 .isEqualTo(new RedisUrl("cache", 6379, null, "p:w+d", 0));
     }
 
@@ -91,31 +107,39 @@ class AppConfigTest {
         assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://cache/one")))
                 .hasMessage("invalid REDIS_URL='redis://cache/one': expected a database number after the port,"
                         + " such as redis://host:6379/0");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://cache?timeout=5"))).hasMessageContaining("?options");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "rediss://cache:6380"))).hasMessageContaining("TLS");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://cache?timeout=5")))
+                .hasMessageContaining("?options");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "rediss://cache:6380")))
+                .hasMessageContaining("TLS");
         assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_URL", "redis://secret@cache")))
-                .hasMessage("invalid REDIS_URL='redis://***@cache': expected user:password@ or :password@ before the host");
+                .hasMessage(
+                        "invalid REDIS_URL='redis://***@cache': expected user:password@ or :password@ before the host");
     }
 
     @Test
     void the_bind_address_takes_ipv4_and_ipv6_literals() {
         for (String address : new String[] {"127.0.0.1", "0.0.0.0", "::", "::1", "10.1.2.3"}) {
-            assertThat(AppConfig.from(Map.of("BIND_ADDRESS", address)).bindAddress()).isEqualTo(address);
+            assertThat(AppConfig.from(Map.of("BIND_ADDRESS", address)).bindAddress())
+                    .isEqualTo(address);
         }
     }
 
     @Test
     void the_password_may_come_from_a_secret_file(@TempDir Path dir) throws Exception {
         Path secret = Files.writeString(dir.resolve("db-password"), "s3cret\n");
-        assertThat(AppConfig.from(Map.of("DB_PASSWORD_FILE", secret.toString())).dbPassword()).isEqualTo("s3cret");
+        assertThat(AppConfig.from(Map.of("DB_PASSWORD_FILE", secret.toString())).dbPassword())
+                .isEqualTo("s3cret");
     }
 
     @Test
     void the_redis_password_may_come_from_a_secret_file(@TempDir Path dir) throws Exception {
         Path secret = Files.writeString(dir.resolve("redis-password"), "r3dis\n");
-        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://cache:6379", "REDIS_PASSWORD_FILE", secret.toString())).redis())
+        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://cache:6379", "REDIS_PASSWORD_FILE", secret.toString()))
+                        .redis())
                 .isEqualTo(new RedisUrl("cache", 6379, null, "r3dis", 0));
-        assertThat(AppConfig.from(Map.of("REDIS_URL", "redis://app:old@cache/2", "REDIS_PASSWORD_FILE", secret.toString())).redis())
+        assertThat(AppConfig.from(Map.of(
+                                "REDIS_URL", "redis://app:old@cache/2", "REDIS_PASSWORD_FILE", secret.toString()))
+                        .redis())
                 .as("the file wins over a password in the URL, as DB_PASSWORD_FILE over DB_PASSWORD")
                 .isEqualTo(new RedisUrl("cache", 6379, "app", "r3dis", 2));
     }
@@ -124,11 +148,13 @@ class AppConfigTest {
     void a_secret_file_that_is_missing_or_empty_names_its_variable(@TempDir Path dir) throws Exception {
         assertThatThrownBy(() -> AppConfig.from(Map.of("REDIS_PASSWORD_FILE", "/nonexistent/secret")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessage("invalid REDIS_PASSWORD_FILE='/nonexistent/secret': expected a readable file holding the secret");
+                .hasMessage(
+                        "invalid REDIS_PASSWORD_FILE='/nonexistent/secret': expected a readable file holding the secret");
         Path empty = Files.writeString(dir.resolve("empty"), "\n");
         for (String variable : new String[] {"REDIS_PASSWORD_FILE", "DB_PASSWORD_FILE"}) {
             assertThatThrownBy(() -> AppConfig.from(Map.of(variable, empty.toString())))
-                    .hasMessage("invalid " + variable + "='" + empty + "': expected a file holding the secret; this one is empty");
+                    .hasMessage("invalid " + variable + "='" + empty
+                            + "': expected a file holding the secret; this one is empty");
         }
     }
 }

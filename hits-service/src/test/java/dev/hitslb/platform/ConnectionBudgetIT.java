@@ -23,8 +23,9 @@ class ConnectionBudgetIT {
         TestServers.ControlledPostgres pg = TestServers.ownPostgres();
         try (ServerControl server = pg.control()) {
             PostgresEndpoint owner = pg.endpoint();
-            try (Connection admin = DriverManager.getConnection(pg.admin().jdbcUrl(), pg.admin().user(), pg.admin().password());
-                 Statement s = admin.createStatement()) {
+            try (Connection admin = DriverManager.getConnection(
+                            pg.admin().jdbcUrl(), pg.admin().user(), pg.admin().password());
+                    Statement s = admin.createStatement()) {
                 s.execute("ALTER ROLE " + owner.user() + " CONNECTION LIMIT 6");
             }
             try (Connection held = DriverManager.getConnection(owner.jdbcUrl(), owner.user(), owner.password())) {
@@ -32,26 +33,34 @@ class ConnectionBudgetIT {
                 // of 5 needs 6 with the database watch's.
                 assertThatThrownBy(() -> Postgres.awaitStartup(config(owner, 5)))
                         .isInstanceOf(StartupException.class)
-                        .hasMessage("DB_POOL_SIZE=5 (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: 5 left (DB_USER='"
-                                + owner.user() + "' has CONNECTION LIMIT 6, 2 in use, this one included); lower DB_POOL_SIZE,"
-                                + " run fewer replicas or raise max_connections (docs/configuration.md#connection-budget)")
-                        .extracting(e -> ((StartupException) e).exitCode()).isEqualTo(StartupException.BAD_CONFIGURATION);
+                        .hasMessage(
+                                "DB_POOL_SIZE=5 (+ 1 for the database watch) does not fit in PostgreSQL's connection budget: 5 left (DB_USER='"
+                                        + owner.user()
+                                        + "' has CONNECTION LIMIT 6, 2 in use, this one included); lower DB_POOL_SIZE,"
+                                        + " run fewer replicas or raise max_connections (docs/configuration.md#connection-budget)")
+                        .extracting(e -> ((StartupException) e).exitCode())
+                        .isEqualTo(StartupException.BAD_CONFIGURATION);
                 // A closed connection's backend leaves pg_stat_activity a moment later.
-                Wait.until("the refused start-up's connection to end", Duration.ofSeconds(5), () -> roleConnections(held) == 1);
+                Wait.until(
+                        "the refused start-up's connection to end",
+                        Duration.ofSeconds(5),
+                        () -> roleConnections(held) == 1);
                 assertThatCode(() -> Postgres.awaitStartup(config(owner, 4))).doesNotThrowAnyException();
             }
             // Without a role limit, max_connections (100 here) less the 3 reserved for superusers.
-            try (Connection admin = DriverManager.getConnection(pg.admin().jdbcUrl(), pg.admin().user(), pg.admin().password());
-                 Statement s = admin.createStatement()) {
+            try (Connection admin = DriverManager.getConnection(
+                            pg.admin().jdbcUrl(), pg.admin().user(), pg.admin().password());
+                    Statement s = admin.createStatement()) {
                 s.execute("ALTER ROLE " + owner.user() + " CONNECTION LIMIT -1");
             }
-            assertThatCode(() -> Postgres.awaitStartup(config(owner, AppConfig.MAX_POOL_SIZE))).doesNotThrowAnyException();
+            assertThatCode(() -> Postgres.awaitStartup(config(owner, AppConfig.MAX_POOL_SIZE)))
+                    .doesNotThrowAnyException();
         }
     }
 
     private static int roleConnections(Connection connection) {
         try (Statement s = connection.createStatement();
-             ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user")) {
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE usename = current_user")) {
             rs.next();
             return rs.getInt(1);
         } catch (java.sql.SQLException e) {
@@ -60,8 +69,17 @@ class ConnectionBudgetIT {
     }
 
     private static AppConfig config(PostgresEndpoint pg, int poolSize) {
-        AppConfig config = AppConfig.from(Map.of("DB_URL", pg.jdbcUrl(), "DB_USER", pg.user(), "DB_PASSWORD", pg.password(),
-                "DB_POOL_SIZE", Integer.toString(poolSize), "DB_STARTUP_TIMEOUT_SECONDS", "0"));
+        AppConfig config = AppConfig.from(Map.of(
+                "DB_URL",
+                pg.jdbcUrl(),
+                "DB_USER",
+                pg.user(),
+                "DB_PASSWORD",
+                pg.password(),
+                "DB_POOL_SIZE",
+                Integer.toString(poolSize),
+                "DB_STARTUP_TIMEOUT_SECONDS",
+                "0"));
         assertThat(config.dbPoolSize()).isEqualTo(poolSize);
         return config;
     }

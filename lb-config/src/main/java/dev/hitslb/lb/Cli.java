@@ -5,8 +5,7 @@ import picocli.CommandLine;
 
 /** What the project's command lines (lb-config, ./stack, bench/run) share. */
 public final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     /**
      * A command line whose expected failures (bad input, a port in use, a missing binary) print one line
@@ -15,7 +14,8 @@ public final class Cli {
     public static CommandLine commandLine(Object command) {
         CommandLine cli = new CommandLine(command);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
+            if (e instanceof IllegalArgumentException
+                    || e instanceof IllegalStateException
                     || e instanceof UncheckedIOException) {
                 commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + e.getMessage());
                 return 1;

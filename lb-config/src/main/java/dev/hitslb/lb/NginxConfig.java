@@ -15,8 +15,7 @@ import java.util.stream.Collectors;
  * before nginx has to.
  */
 public final class NginxConfig {
-    private NginxConfig() {
-    }
+    private NginxConfig() {}
 
     /** The file compose mounts at /etc/nginx/conf.d/upstream.conf, and ./stack writes beside nginx.conf. */
     public static String upstreamFileName() {
@@ -31,19 +30,26 @@ public final class NginxConfig {
     public static String main(RenderTarget target, Topology topology, int port) {
         int servers = topology.replicas().size() + (topology.backup().isPresent() ? 1 : 0);
         String folder = target.id() + "/";
-        return NginxTemplate.render("nginx.conf", Map.of(
-                "main_context", fragment(folder + "main-context.conf", Map.of()),
-                "http_context", fragment(folder + "http-context.conf", Map.of()),
-                // Each server at most once per request: every replica, then the backup. On Kubernetes a
-                // line stands for as many servers as its Service has ready pods, so 0: every server.
-                "server_count", target == RenderTarget.KUBERNETES ? "0" : Integer.toString(servers),
-                "listen", switch (target) {
-                    case COMPOSE -> "80";
-                    case KUBERNETES -> Integer.toString(Topology.CONTAINER_PORT);
-                    case LOCAL -> "127.0.0.1:" + port;
-                },
-                // compose mounts nginx/live there; ./stack writes it beside the config (nginx's prefix).
-                "live_dir", target == RenderTarget.LOCAL ? "live/" : "/usr/share/nginx/live/"));
+        return NginxTemplate.render(
+                "nginx.conf",
+                Map.of(
+                        "main_context",
+                        fragment(folder + "main-context.conf", Map.of()),
+                        "http_context",
+                        fragment(folder + "http-context.conf", Map.of()),
+                        // Each server at most once per request: every replica, then the backup. On Kubernetes a
+                        // line stands for as many servers as its Service has ready pods, so 0: every server.
+                        "server_count",
+                        target == RenderTarget.KUBERNETES ? "0" : Integer.toString(servers),
+                        "listen",
+                        switch (target) {
+                            case COMPOSE -> "80";
+                            case KUBERNETES -> Integer.toString(Topology.CONTAINER_PORT);
+                            case LOCAL -> "127.0.0.1:" + port;
+                        },
+                        // compose mounts nginx/live there; ./stack writes it beside the config (nginx's prefix).
+                        "live_dir",
+                        target == RenderTarget.LOCAL ? "live/" : "/usr/share/nginx/live/"));
     }
 
     /**
@@ -58,14 +64,18 @@ public final class NginxConfig {
         for (Replica replica : topology.replicas()) {
             lines.add(serverLine(algorithm, target, replica, false));
         }
-        topology.backup().ifPresent(backup -> lines.add(
-                fragment("upstream/backup.conf", Map.of("server", serverLine(algorithm, target, backup, true)))));
+        topology.backup()
+                .ifPresent(backup -> lines.add(fragment(
+                        "upstream/backup.conf", Map.of("server", serverLine(algorithm, target, backup, true)))));
         Map<String, String> values = new HashMap<>(Map.of(
                 "target", target.id(),
                 "minimum", minimum(algorithm, target).toString(),
-                "servers", fragment("upstream/servers.conf", Map.of(
-                        "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
-                        "server_lines", String.join("\n", lines))),
+                "servers",
+                        fragment(
+                                "upstream/servers.conf",
+                                Map.of(
+                                        "target_note", fragment(target.id() + "/upstream-servers.conf", Map.of()),
+                                        "server_lines", String.join("\n", lines))),
                 "keepalive", fragment("upstream/keepalive.conf", Map.of())));
         // nginx builds the consistent-hashing ring from each server line's name: with one name per
         // Service (Kubernetes) every key lands on that name and then rotates over its pods, so there
@@ -78,8 +88,8 @@ public final class NginxConfig {
         if (algorithm == Algorithm.IP_HASH) {
             values.put("ip_hash_method", fragment("upstream/ip-hash-" + placement + ".conf", Map.of()));
         }
-        return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", values)
-                + "\n" + NginxTemplate.render("upstream/algorithm.conf", Map.of("algorithm", algorithm.id()));
+        return NginxTemplate.render("upstream/" + algorithm.id() + ".conf", values) + "\n"
+                + NginxTemplate.render("upstream/algorithm.conf", Map.of("algorithm", algorithm.id()));
     }
 
     /** The live page (GET /live/), which nginx serves as it is. */
@@ -103,23 +113,28 @@ public final class NginxConfig {
         return min.isAtLeast(new NginxVersion(1, 15, 3)) ? min : new NginxVersion(1, 15, 3);
     }
 
-    private static void requireSupported(Algorithm algorithm, RenderTarget target, Topology topology, NginxVersion nginx) {
+    private static void requireSupported(
+            Algorithm algorithm, RenderTarget target, Topology topology, NginxVersion nginx) {
         if (topology.backup().isPresent() && !algorithm.allowsBackup()) {
             throw new UnsupportedConfigException("nginx does not allow a backup server with " + algorithm.id()
                     + " (it answers \"balancing method does not support parameter backup\"): drop "
                     + topology.backup().get().name() + " or pick one of "
-                    + java.util.Arrays.stream(Algorithm.values()).filter(Algorithm::allowsBackup).map(Algorithm::id)
-                    .collect(Collectors.joining(", ")));
+                    + java.util.Arrays.stream(Algorithm.values())
+                            .filter(Algorithm::allowsBackup)
+                            .map(Algorithm::id)
+                            .collect(Collectors.joining(", ")));
         }
         NginxVersion needed = minimum(algorithm, target);
         if (!nginx.isAtLeast(needed)) {
             String why = algorithm == Algorithm.STICKY && nginx.compareTo(NginxVersion.STICKY) < 0
                     ? "open-source nginx has `sticky` since 1.29.6"
-                    : target != RenderTarget.LOCAL ? "the " + target.id() + " target re-resolves names with `server ... resolve`, open source since 1.27.3"
-                    : "it needs nginx " + needed;
+                    : target != RenderTarget.LOCAL
+                            ? "the " + target.id()
+                                    + " target re-resolves names with `server ... resolve`, open source since 1.27.3"
+                            : "it needs nginx " + needed;
             String hint = algorithm == Algorithm.STICKY
                     ? " Get one without touching the system: tools/modern-nginx fetch (./stack and the suites then use it;"
-                    + " NGINX_BIN names another). Or use hash (consistent hashing on a cookie or header) or ip_hash for affinity on this nginx."
+                            + " NGINX_BIN names another). Or use hash (consistent hashing on a cookie or header) or ip_hash for affinity on this nginx."
                     : "";
             throw new UnsupportedConfigException(algorithm.id() + " for the " + target.id() + " target needs nginx >= "
                     + needed + ", but this nginx is " + nginx + ": " + why + "." + hint);
@@ -146,14 +161,20 @@ public final class NginxConfig {
             // one route; the address hash tells the pods apart.
             params.append(" route=").append(replica.name());
         }
-        return fragment("upstream/server.conf", Map.of(
-                "address", replica.address(),
-                "parameters", params.toString(),
-                "backup", backup ? " backup" : "",
-                "name", switch (target) {
-                    case COMPOSE -> "";
-                    case LOCAL -> "   # " + replica.name();
-                    case KUBERNETES -> "   # Service " + replica.name() + ": a server per ready pod";
-                }));
+        return fragment(
+                "upstream/server.conf",
+                Map.of(
+                        "address",
+                        replica.address(),
+                        "parameters",
+                        params.toString(),
+                        "backup",
+                        backup ? " backup" : "",
+                        "name",
+                        switch (target) {
+                            case COMPOSE -> "";
+                            case LOCAL -> "   # " + replica.name();
+                            case KUBERNETES -> "   # Service " + replica.name() + ": a server per ready pod";
+                        }));
     }
 }

@@ -50,7 +50,10 @@ record NginxTemplate(String name, String text) {
         int malformed = outside.indexOf("{{");
         if (malformed >= 0) {
             throw new IllegalStateException(name + ": malformed placeholder at '"
-                    + outside.substring(malformed, Math.min(outside.length(), malformed + 30)).lines().findFirst().orElse("")
+                    + outside.substring(malformed, Math.min(outside.length(), malformed + 30))
+                            .lines()
+                            .findFirst()
+                            .orElse("")
                     + "' (expected {{lower_case_name}})");
         }
         Set<String> unfilled = new TreeSet<>();
@@ -67,8 +70,8 @@ record NginxTemplate(String name, String text) {
             return Matcher.quoteReplacement(value);
         });
         if (!unfilled.isEmpty()) {
-            throw new IllegalStateException(name + ": no value for " + String.join(", ", unfilled)
-                    + " (values given: " + String.join(", ", new TreeSet<>(values.keySet())) + ")");
+            throw new IllegalStateException(name + ": no value for " + String.join(", ", unfilled) + " (values given: "
+                    + String.join(", ", new TreeSet<>(values.keySet())) + ")");
         }
         Set<String> unknown = new TreeSet<>(values.keySet());
         unknown.removeAll(used);

@@ -23,7 +23,9 @@ public record NginxVersion(int major, int minor, int patch) implements Comparabl
         if (!m.find()) {
             throw new IllegalArgumentException("not an nginx version: '" + text + "' (expected e.g. 1.22.1)");
         }
-        return new NginxVersion(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)),
+        return new NginxVersion(
+                Integer.parseInt(m.group(1)),
+                Integer.parseInt(m.group(2)),
                 m.group(3) == null ? 0 : Integer.parseInt(m.group(3)));
     }
 

@@ -21,6 +21,7 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
     public static final String CLUSTER_DOMAIN = "cluster.local";
     /** Under {@code weighted} on Kubernetes: the Deployment (and headless Service) whose every pod weighs 3. */
     public static final String HEAVY_GROUP = "hits-heavy";
+
     static final int FIRST_REPLICA_WEIGHT = 3;
     static final int BACKUP_PORT_OFFSET = 10;
 
@@ -109,7 +110,8 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
 
     /** This topology without the named replica (as when it is taken out of the config). */
     public Topology without(String name) {
-        List<Replica> rest = replicas.stream().filter(r -> !r.name().equals(name)).toList();
+        List<Replica> rest =
+                replicas.stream().filter(r -> !r.name().equals(name)).toList();
         if (rest.size() == replicas.size()) {
             throw new IllegalArgumentException("no replica named " + name);
         }

@@ -40,7 +40,9 @@ class CommittedConfigsTest {
     void every_committed_config_matches_the_renderer(Folder folder) throws IOException {
         for (Map.Entry<String, String> file : folder.rendered().entrySet()) {
             Path committed = folder.dir.resolve(file.getKey());
-            assertThat(committed).as("%s%s is missing; %s", folder.label, file.getKey(), folder.regenerate).isRegularFile();
+            assertThat(committed)
+                    .as("%s%s is missing; %s", folder.label, file.getKey(), folder.regenerate)
+                    .isRegularFile();
             assertThat(Files.readString(committed))
                     .as("%s%s differs from what lb-config renders; %s", folder.label, file.getKey(), folder.regenerate)
                     .isEqualTo(file.getValue());
@@ -53,10 +55,11 @@ class CommittedConfigsTest {
         // Every .conf at any depth (k8s/ keeps them in base/ and overlays/<algorithm>/).
         try (Stream<Path> files = Files.walk(folder.dir)) {
             assertThat(files.filter(p -> p.getFileName().toString().endsWith(".conf"))
-                    .map(p -> folder.dir.relativize(p).toString().replace('\\', '/')))
+                            .map(p -> folder.dir.relativize(p).toString().replace('\\', '/')))
                     .as("stale .conf files in %s (%s)", folder.label, folder.regenerate)
                     .containsExactlyInAnyOrderElementsOf(folder.rendered().keySet().stream()
-                            .filter(n -> n.endsWith(".conf")).toList());
+                            .filter(n -> n.endsWith(".conf"))
+                            .toList());
         }
     }
 }

@@ -13,27 +13,34 @@ class NginxConfigTest {
     private static final Topology LOCAL = Topology.local("hits", List.of(9001, 9002, 9003), Optional.of(9010));
 
     private static String local(Algorithm algorithm) {
-        return NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), NginxVersion.DEBIAN_12);
+        return NginxConfig.upstream(
+                algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), NginxVersion.DEBIAN_12);
     }
 
     private static String compose(Algorithm algorithm) {
-        return NginxConfig.upstream(algorithm, RenderTarget.COMPOSE, Topology.compose(3).forAlgorithm(algorithm),
+        return NginxConfig.upstream(
+                algorithm,
+                RenderTarget.COMPOSE,
+                Topology.compose(3).forAlgorithm(algorithm),
                 NginxVersion.COMPOSE_IMAGE);
     }
 
     private static String kubernetes(Algorithm algorithm) {
-        return NginxConfig.upstream(algorithm, RenderTarget.KUBERNETES, Topology.kubernetes(algorithm),
-                NginxVersion.COMPOSE_IMAGE);
+        return NginxConfig.upstream(
+                algorithm, RenderTarget.KUBERNETES, Topology.kubernetes(algorithm), NginxVersion.COMPOSE_IMAGE);
     }
 
     private static List<String> serverLines(String config) {
-        List<String> lines = config.lines().filter(l -> l.strip().startsWith("server ")).toList();
+        List<String> lines =
+                config.lines().filter(l -> l.strip().startsWith("server ")).toList();
         assertThat(lines).as("server lines").isNotEmpty();
         return lines;
     }
 
     @ParameterizedTest
-    @EnumSource(value = Algorithm.class, names = {"IP_HASH", "HASH", "RANDOM"})
+    @EnumSource(
+            value = Algorithm.class,
+            names = {"IP_HASH", "HASH", "RANDOM"})
     void backup_is_refused_with_methods_nginx_refuses_it_with(Algorithm algorithm) {
         assertThatThrownBy(() -> NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL, NginxVersion.DEBIAN_12))
                 .isInstanceOf(UnsupportedConfigException.class)
@@ -41,10 +48,13 @@ class NginxConfigTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = Algorithm.class, names = {"ROUND_ROBIN", "WEIGHTED", "LEAST_CONN", "STICKY"})
+    @EnumSource(
+            value = Algorithm.class,
+            names = {"ROUND_ROBIN", "WEIGHTED", "LEAST_CONN", "STICKY"})
     void the_backup_is_a_standby_where_the_method_allows_one(Algorithm algorithm) {
-        assertThat(compose(algorithm)).containsPattern(
-                "server hits-backup:8080 resolve( route=hits-backup)? max_fails=1 fail_timeout=5s backup;");
+        assertThat(compose(algorithm))
+                .containsPattern(
+                        "server hits-backup:8080 resolve( route=hits-backup)? max_fails=1 fail_timeout=5s backup;");
     }
 
     @Test
@@ -59,8 +69,8 @@ class NginxConfigTest {
 
     @Test
     void the_compose_target_is_refused_for_an_nginx_without_resolve() {
-        assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.COMPOSE, Topology.compose(3),
-                NginxVersion.DEBIAN_12))
+        assertThatThrownBy(() -> NginxConfig.upstream(
+                        Algorithm.ROUND_ROBIN, RenderTarget.COMPOSE, Topology.compose(3), NginxVersion.DEBIAN_12))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("resolve");
     }
@@ -70,7 +80,8 @@ class NginxConfigTest {
     void compose_resolves_every_server_by_name_at_run_time(Algorithm algorithm) {
         String config = compose(algorithm);
         assertThat(config).contains("zone hits 64k;");
-        assertThat(serverLines(config)).allSatisfy(line -> assertThat(line).matches("    server hits-(\\d|backup):8080 resolve .*"));
+        assertThat(serverLines(config))
+                .allSatisfy(line -> assertThat(line).matches("    server hits-(\\d|backup):8080 resolve .*"));
     }
 
     @ParameterizedTest
@@ -78,12 +89,18 @@ class NginxConfigTest {
     void kubernetes_names_a_headless_service_per_server_line_with_resolve(Algorithm algorithm) {
         String config = kubernetes(algorithm);
         assertThat(config).contains("zone hits 64k;");
-        assertThat(serverLines(config)).allSatisfy(line -> assertThat(line).matches(
-                        "    server hits(-heavy|-backup)?\\.hits-lb\\.svc\\.cluster\\.local:8080 resolve .*"));
+        assertThat(serverLines(config))
+                .allSatisfy(line -> assertThat(line)
+                        .matches("    server hits(-heavy|-backup)?\\.hits-lb\\.svc\\.cluster\\.local:8080 resolve .*"));
         assertThat(config).contains("    server hits.hits-lb.svc.cluster.local:8080 resolve ");
-        assertThat(config.contains("server hits-backup.hits-lb.svc.cluster.local:8080 resolve max_fails=1 fail_timeout=5s backup;"))
-                .as("a backup exactly where nginx allows one").isEqualTo(algorithm.allowsBackup());
-        assertThat(config.contains("hits-heavy")).as("hits-heavy only under weighted").isEqualTo(algorithm == Algorithm.WEIGHTED);
+        assertThat(
+                        config.contains(
+                                "server hits-backup.hits-lb.svc.cluster.local:8080 resolve max_fails=1 fail_timeout=5s backup;"))
+                .as("a backup exactly where nginx allows one")
+                .isEqualTo(algorithm.allowsBackup());
+        assertThat(config.contains("hits-heavy"))
+                .as("hits-heavy only under weighted")
+                .isEqualTo(algorithm == Algorithm.WEIGHTED);
     }
 
     @Test
@@ -99,7 +116,9 @@ class NginxConfigTest {
         // would rotate over them (measured on 1.30.6), so kubernetes hashes by position instead.
         assertThat(compose(Algorithm.HASH)).contains("    hash $hits_client_key consistent;");
         assertThat(local(Algorithm.HASH)).contains("    hash $hits_client_key consistent;");
-        assertThat(kubernetes(Algorithm.HASH)).contains("    hash $hits_client_key;\n").doesNotContain(" consistent;");
+        assertThat(kubernetes(Algorithm.HASH))
+                .contains("    hash $hits_client_key;\n")
+                .doesNotContain(" consistent;");
         for (Algorithm other : Algorithm.values()) {
             if (other != Algorithm.HASH) {
                 assertThat(kubernetes(other)).as(other.id()).doesNotContain("hash $hits_client_key");
@@ -112,7 +131,9 @@ class NginxConfigTest {
         // The compose rehearsal found nginx's ip_hash (by position) moving clients of replicas that
         // never went down when another was re-added at the end of the list; on Kubernetes one name
         // stands for every pod, so a ring keyed by name would give no affinity and ip_hash stays.
-        assertThat(compose(Algorithm.IP_HASH)).contains("    hash $hits_client_network consistent;").doesNotContain("    ip_hash;");
+        assertThat(compose(Algorithm.IP_HASH))
+                .contains("    hash $hits_client_network consistent;")
+                .doesNotContain("    ip_hash;");
         assertThat(local(Algorithm.IP_HASH)).contains("    hash $hits_client_network consistent;");
         assertThat(kubernetes(Algorithm.IP_HASH)).contains("    ip_hash;\n").doesNotContain(" consistent;");
     }
@@ -126,8 +147,11 @@ class NginxConfigTest {
 
     @Test
     void the_kubernetes_target_is_refused_for_an_nginx_without_resolve() {
-        assertThatThrownBy(() -> NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.KUBERNETES,
-                Topology.kubernetes(Algorithm.ROUND_ROBIN), NginxVersion.DEBIAN_12))
+        assertThatThrownBy(() -> NginxConfig.upstream(
+                        Algorithm.ROUND_ROBIN,
+                        RenderTarget.KUBERNETES,
+                        Topology.kubernetes(Algorithm.ROUND_ROBIN),
+                        NginxVersion.DEBIAN_12))
                 .isInstanceOf(UnsupportedConfigException.class)
                 .hasMessageContaining("the kubernetes target re-resolves names with `server ... resolve`");
     }
@@ -135,16 +159,17 @@ class NginxConfigTest {
     @Test
     void the_kubernetes_main_config_asks_the_cluster_dns_and_writes_only_to_tmp() {
         String main = NginxConfig.main(RenderTarget.KUBERNETES, Topology.kubernetes(Algorithm.ROUND_ROBIN), 8080);
-        assertThat(main).contains(
-                "listen 8080;",
-                "resolver kube-dns.kube-system.svc.cluster.local valid=5s ipv6=off;",
-                "include /etc/nginx/hits/upstream.conf;",
-                "pid /tmp/nginx.pid;",
-                "proxy_temp_path /tmp/proxy;",
-                "access_log /dev/stdout upstream_log",
-                "error_log /dev/stderr",
-                // A Service name stands for as many servers as it has ready pods: every server.
-                "proxy_next_upstream_tries 0;");
+        assertThat(main)
+                .contains(
+                        "listen 8080;",
+                        "resolver kube-dns.kube-system.svc.cluster.local valid=5s ipv6=off;",
+                        "include /etc/nginx/hits/upstream.conf;",
+                        "pid /tmp/nginx.pid;",
+                        "proxy_temp_path /tmp/proxy;",
+                        "access_log /dev/stdout upstream_log",
+                        "error_log /dev/stderr",
+                        // A Service name stands for as many servers as it has ready pods: every server.
+                        "proxy_next_upstream_tries 0;");
         assertThat(main.lines().filter(l -> l.matches("\\s*(pid|\\w+_temp_path|access_log|error_log) .*")))
                 .allSatisfy(l -> assertThat(l).matches("\\s*\\w+ (/tmp/|/dev/std|off;).*"));
     }
@@ -185,20 +210,24 @@ class NginxConfigTest {
     @Test
     void the_shared_config_sets_the_proxy_behaviour_every_algorithm_relies_on() {
         String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
-        assertThat(main).contains(
-                "listen 127.0.0.1:9000;",
-                "proxy_http_version 1.1;",
-                "proxy_set_header Connection \"\";",
-                "proxy_set_header X-Request-Id $hits_request_key;",
-                "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
-                "proxy_set_header X-Forwarded-Proto $scheme;",
-                "add_header X-Upstream $upstream_addr always;",
-                "proxy_next_upstream error timeout http_502 http_503 http_504;",
-                "proxy_next_upstream_tries 4;",
-                "server_tokens off;",
-                "$upstream_addr", "$upstream_status", "$upstream_response_time", "rid=$hits_request_key",
-                "location = /nginx-health",
-                "stub_status;");
+        assertThat(main)
+                .contains(
+                        "listen 127.0.0.1:9000;",
+                        "proxy_http_version 1.1;",
+                        "proxy_set_header Connection \"\";",
+                        "proxy_set_header X-Request-Id $hits_request_key;",
+                        "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                        "proxy_set_header X-Forwarded-Proto $scheme;",
+                        "add_header X-Upstream $upstream_addr always;",
+                        "proxy_next_upstream error timeout http_502 http_503 http_504;",
+                        "proxy_next_upstream_tries 4;",
+                        "server_tokens off;",
+                        "$upstream_addr",
+                        "$upstream_status",
+                        "$upstream_response_time",
+                        "rid=$hits_request_key",
+                        "location = /nginx-health",
+                        "stub_status;");
         assertThat(main).doesNotContain("resolver ").contains("include upstream.conf;");
         assertThat(NginxConfig.main(RenderTarget.COMPOSE, Topology.compose(3), 80))
                 .contains("listen 80;", "resolver 127.0.0.11 valid=5s", "include /etc/nginx/conf.d/upstream.conf;");
@@ -217,7 +246,8 @@ class NginxConfigTest {
         assertThat(locations).isNotEmpty().allSatisfy(location -> {
             String block = location.substring(0, location.indexOf("\n        }"));
             if (block.contains("add_header")) {
-                assertThat(block).as(block.lines().findFirst().orElseThrow())
+                assertThat(block)
+                        .as(block.lines().findFirst().orElseThrow())
                         .contains("add_header X-Request-Id $hits_request_key always;");
             }
         });
@@ -234,16 +264,20 @@ class NginxConfigTest {
     @Test
     void a_request_without_an_answer_is_handed_to_a_replica_that_answered_503_on_the_way() {
         String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
-        assertThat(main).contains(
-                "error_page 502 504 = $hits_no_answer;",
-                "location @ask_again {",
-                "proxy_pass http://$hits_answered_503;",
-                "location @no_replica {");
+        assertThat(main)
+                .contains(
+                        "error_page 502 504 = $hits_no_answer;",
+                        "location @ask_again {",
+                        "proxy_pass http://$hits_answered_503;",
+                        "location @no_replica {");
     }
 
     @Test
     void removing_a_replica_keeps_the_others_where_they_are() {
-        String without = NginxConfig.upstream(Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH).without("hits-2"),
+        String without = NginxConfig.upstream(
+                Algorithm.HASH,
+                RenderTarget.LOCAL,
+                LOCAL.forAlgorithm(Algorithm.HASH).without("hits-2"),
                 NginxVersion.DEBIAN_12);
         assertThat(without).contains("127.0.0.1:9001", "127.0.0.1:9003").doesNotContain("127.0.0.1:9002");
     }
@@ -253,7 +287,8 @@ class NginxConfigTest {
         assertThatThrownBy(() -> Algorithm.fromId("round-robin"))
                 .hasMessage("unknown algorithm 'round-robin': expected one of "
                         + "round_robin, weighted, least_conn, ip_hash, hash, random, sticky");
-        assertThatThrownBy(() -> RenderTarget.fromId("docker")).hasMessageContaining("expected compose, local or kubernetes");
+        assertThatThrownBy(() -> RenderTarget.fromId("docker"))
+                .hasMessageContaining("expected compose, local or kubernetes");
         assertThatThrownBy(() -> NginxVersion.parse("latest")).hasMessageContaining("not an nginx version");
     }
 
@@ -261,6 +296,7 @@ class NginxConfigTest {
     void versions_compare_numerically() {
         assertThat(NginxVersion.parse("nginx version: nginx/1.22.1")).isEqualTo(NginxVersion.DEBIAN_12);
         assertThat(NginxVersion.parse("1.29.10").isAtLeast(NginxVersion.STICKY)).isTrue();
-        assertThat(NginxVersion.parse("1.3").isAtLeast(NginxVersion.parse("1.22.1"))).isFalse();
+        assertThat(NginxVersion.parse("1.3").isAtLeast(NginxVersion.parse("1.22.1")))
+                .isFalse();
     }
 }

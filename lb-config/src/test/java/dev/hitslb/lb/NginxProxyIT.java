@@ -2,11 +2,11 @@ package dev.hitslb.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,8 +15,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,9 +64,15 @@ class NginxProxyIT {
         int port = Ports.free();
         Topology topology = Topology.local("hits", replicaPorts, Optional.of(backupPort));
         Path prefix = ThrowawayDirs.create("nginx");
-        Files.writeString(prefix.resolve("nginx.conf"), change.apply(NginxConfig.main(RenderTarget.LOCAL, topology, port)));
-        Files.writeString(prefix.resolve("upstream.conf"), NginxConfig.upstream(Algorithm.ROUND_ROBIN, RenderTarget.LOCAL,
-                topology, NginxVersion.parse(NginxServer.version())));
+        Files.writeString(
+                prefix.resolve("nginx.conf"), change.apply(NginxConfig.main(RenderTarget.LOCAL, topology, port)));
+        Files.writeString(
+                prefix.resolve("upstream.conf"),
+                NginxConfig.upstream(
+                        Algorithm.ROUND_ROBIN,
+                        RenderTarget.LOCAL,
+                        topology,
+                        NginxVersion.parse(NginxServer.version())));
         return NginxServer.start(prefix, port, true);
     }
 
@@ -75,7 +81,9 @@ class NginxProxyIT {
     }
 
     private static HttpResponse<String> get(NginxServer server, String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path)).build(),
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 
@@ -86,7 +94,8 @@ class NginxProxyIT {
 
     /** As {@link #raw(NginxServer, String)}, from {@code source}: another 127.x address is a client from afar. */
     private static String raw(NginxServer server, String request, String source) throws IOException {
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port(), InetAddress.getByName(source), 0)) {
+        try (Socket socket =
+                new Socket(InetAddress.getLoopbackAddress(), server.port(), InetAddress.getByName(source), 0)) {
             socket.setSoTimeout(15_000);
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
@@ -107,10 +116,14 @@ class NginxProxyIT {
         static FakeReplica start(String name, int status, CountDownLatch release) throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            FakeReplica fake = new FakeReplica(server, name, Collections.synchronizedList(new ArrayList<>()),
+            FakeReplica fake = new FakeReplica(
+                    server,
+                    name,
+                    Collections.synchronizedList(new ArrayList<>()),
                     Collections.synchronizedList(new ArrayList<>()));
             server.createContext("/", exchange -> {
-                if ("HTTP/1.1".equals(exchange.getProtocol()) && exchange.getRequestHeaders().getFirst("Host") == null) {
+                if ("HTTP/1.1".equals(exchange.getProtocol())
+                        && exchange.getRequestHeaders().getFirst("Host") == null) {
                     // As Jetty does (and RFC 9112 section 3.2 requires): an HTTP/1.1 request needs a Host.
                     exchange.sendResponseHeaders(400, -1);
                     exchange.close();
@@ -157,9 +170,11 @@ class NginxProxyIT {
         assertThat(response.statusCode()).isEqualTo(503);
         assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("nginx");
-        assertThat(response.body()).isEqualTo("{\"error\":\"no replica is available, try again shortly\",\"instance\":\"nginx\"}\n");
+        assertThat(response.body())
+                .isEqualTo("{\"error\":\"no replica is available, try again shortly\",\"instance\":\"nginx\"}\n");
         // Three replicas and the backup, each tried once, in one request.
-        assertThat(response.headers().firstValue("X-Upstream").orElseThrow().split(", ")).hasSize(4);
+        assertThat(response.headers().firstValue("X-Upstream").orElseThrow().split(", "))
+                .hasSize(4);
     }
 
     @Test
@@ -182,36 +197,51 @@ class NginxProxyIT {
         // Its own nginx: requests to / would take the shared one's replicas out for fail_timeout.
         try (NginxServer lb = nginxInFrontOf(List.of(Ports.free(), Ports.free()), Ports.free())) {
             for (String path : List.of("/", "/api/hits", "/nginx-health", "/nginx-status", "/metrics")) {
-                assertThat(get(lb, path).headers().firstValue("X-Request-Id")).as(path).hasValueSatisfying(
-                        id -> assertThat(id).matches(REQUEST_ID));
+                assertThat(get(lb, path).headers().firstValue("X-Request-Id"))
+                        .as(path)
+                        .hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
             }
             assertThat(get(lb, "/").headers().firstValue("X-Request-Id"))
-                    .as("a new id per request").isNotEqualTo(get(lb, "/").headers().firstValue("X-Request-Id"));
+                    .as("a new id per request")
+                    .isNotEqualTo(get(lb, "/").headers().firstValue("X-Request-Id"));
         }
     }
 
     @Test
     void a_valid_idempotency_key_is_the_counting_key_and_anything_else_is_replaced_by_nginx_s_id() throws Exception {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
             String uuid = "3f2b8c1e-9a47-4d2e-b6f0-5c1d7e9a2b43";
             for (int i = 0; i < 2; i++) { // a retry: the same key both times
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
-                        .header("Idempotency-Key", uuid).build(), HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                                .header("Idempotency-Key", uuid)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(response.headers().firstValue("X-Request-Id")).hasValue("key:" + uuid);
             }
             assertThat(hits1.requestIds()).containsExactly("key:" + uuid, "key:" + uuid);
             // Too short, too long, a quote, a space, a slash: replaced by nginx's own id, never refused.
-            for (String bad : List.of("short-key", "k".repeat(129), "\"0123456789abcdef\"", "0123456789 abcdef", "0123456789abcdef/x")) {
-                HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
-                        .header("Idempotency-Key", bad).build(), HttpResponse.BodyHandlers.ofString());
+            for (String bad : List.of(
+                    "short-key", "k".repeat(129), "\"0123456789abcdef\"", "0123456789 abcdef", "0123456789abcdef/x")) {
+                HttpResponse<String> response = HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                                .header("Idempotency-Key", bad)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
                 assertThat(response.statusCode()).as(bad).isEqualTo(200);
-                assertThat(response.headers().firstValue("X-Request-Id")).as(bad).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+                assertThat(response.headers().firstValue("X-Request-Id"))
+                        .as(bad)
+                        .hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
             }
             // What a client sends as X-Request-Id is never the key: nginx sets that header itself.
-            HttpResponse<String> forged = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
-                    .header("X-Request-Id", "someone-elses-id").build(), HttpResponse.BodyHandlers.ofString());
-            assertThat(forged.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+            HttpResponse<String> forged = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                            .header("X-Request-Id", "someone-elses-id")
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(forged.headers().firstValue("X-Request-Id"))
+                    .hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
             assertThat(hits1.requestIds()).doesNotContain("someone-elses-id");
         }
     }
@@ -222,30 +252,34 @@ class NginxProxyIT {
         // the 503 (it may be a replica shutting down) and finds no one else: the client must still
         // get hits-2's answer, not "no replica is available", and the id to retry with.
         try (FakeReplica hits2 = FakeReplica.start("hits-2", 503);
-             NginxServer lb = nginxInFrontOf(List.of(Ports.free(), hits2.port(), Ports.free()), Ports.free())) {
+                NginxServer lb = nginxInFrontOf(List.of(Ports.free(), hits2.port(), Ports.free()), Ports.free())) {
             HttpResponse<String> response = get(lb, "/");
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-2");
             assertThat(response.body()).isEqualTo(hits2.body(503));
-            assertThat(hits2.requestIds()).isNotEmpty()
-                    .allSatisfy(id -> assertThat(response.headers().firstValue("X-Request-Id")).hasValue(id));
+            assertThat(hits2.requestIds())
+                    .isNotEmpty()
+                    .allSatisfy(id -> assertThat(response.headers().firstValue("X-Request-Id"))
+                            .hasValue(id));
         }
     }
 
     @Test
     void a_replica_s_503_reaches_the_client_when_every_other_replica_has_just_failed() throws Exception {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
-             FakeReplica hits2 = FakeReplica.start("hits-2", 503);
-             FakeReplica hits3 = FakeReplica.start("hits-3", 503);
-             FakeReplica backup = FakeReplica.start("hits-backup", 503);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), backup.port())) {
+                FakeReplica hits2 = FakeReplica.start("hits-2", 503);
+                FakeReplica hits3 = FakeReplica.start("hits-3", 503);
+                FakeReplica backup = FakeReplica.start("hits-backup", 503);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), backup.port())) {
             // The first request meets every replica once; the last answer (the backup's) is sent on.
             // The second finds hits-1..3 out for fail_timeout: only the backup answers, then nginx has
             // a try left and no replica to give it to.
             for (int i = 1; i <= 2; i++) {
                 HttpResponse<String> response = get(lb, "/");
                 assertThat(response.statusCode()).as("request %d", i).isEqualTo(503);
-                assertThat(response.headers().firstValue("X-Instance-Id")).as("request %d", i).hasValue("hits-backup");
+                assertThat(response.headers().firstValue("X-Instance-Id"))
+                        .as("request %d", i)
+                        .hasValue("hits-backup");
                 assertThat(response.body()).as("request %d", i).isEqualTo(backup.body(503));
             }
         }
@@ -257,14 +291,16 @@ class NginxProxyIT {
         // ($upstream_status "503, 503, 502, 502") and is left with its own 502. @ask_again must go
         // back to the FIRST replica that said 503, which may have counted the page load.
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
-             FakeReplica hits2 = FakeReplica.start("hits-2", 503);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), Ports.free()), Ports.free())) {
+                FakeReplica hits2 = FakeReplica.start("hits-2", 503);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), Ports.free()), Ports.free())) {
             HttpResponse<String> response = get(lb, "/");
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(hits2.requestIds()).as("hits-2 was tried second, once").hasSize(1);
             // Before: the recursive regex map took the last 503 in the list, hits-2.
             assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("hits-1");
-            assertThat(hits1.requestIds()).as("hits-1: tried first, then asked again with the same id").hasSize(2)
+            assertThat(hits1.requestIds())
+                    .as("hits-1: tried first, then asked again with the same id")
+                    .hasSize(2)
                     .containsOnly(response.headers().firstValue("X-Request-Id").orElseThrow());
         }
     }
@@ -285,12 +321,14 @@ class NginxProxyIT {
             exchange.close(); // the second time: no answer at all
         });
         flaky.start();
-        try (NginxServer lb = nginxInFrontOf(List.of(flaky.getAddress().getPort(), Ports.free(), Ports.free()), Ports.free())) {
+        try (NginxServer lb =
+                nginxInFrontOf(List.of(flaky.getAddress().getPort(), Ports.free(), Ports.free()), Ports.free())) {
             HttpResponse<String> response = get(lb, "/");
             assertThat(asked.get()).as("hits-1 asked, then asked again").isEqualTo(2);
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.headers().firstValue("X-Instance-Id")).hasValue("nginx");
-            assertThat(response.body()).isEqualTo("{\"error\":\"no replica is available, try again shortly\",\"instance\":\"nginx\"}\n");
+            assertThat(response.body())
+                    .isEqualTo("{\"error\":\"no replica is available, try again shortly\",\"instance\":\"nginx\"}\n");
         } finally {
             flaky.stop(0);
         }
@@ -299,14 +337,14 @@ class NginxProxyIT {
     @Test
     void a_503_from_one_replica_is_still_retried_on_the_next() throws Exception {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
-             FakeReplica hits2 = FakeReplica.start("hits-2", 200);
-             FakeReplica hits3 = FakeReplica.start("hits-3", 200);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), Ports.free())) {
+                FakeReplica hits2 = FakeReplica.start("hits-2", 200);
+                FakeReplica hits3 = FakeReplica.start("hits-3", 200);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port(), hits3.port()), Ports.free())) {
             for (int i = 0; i < 6; i++) {
                 HttpResponse<String> response = get(lb, "/");
                 assertThat(response.statusCode()).isEqualTo(200);
-                assertThat(response.headers().firstValue("X-Instance-Id")).hasValueSatisfying(
-                        id -> assertThat(id).isIn("hits-2", "hits-3"));
+                assertThat(response.headers().firstValue("X-Instance-Id"))
+                        .hasValueSatisfying(id -> assertThat(id).isIn("hits-2", "hits-3"));
             }
             assertThat(hits1.requestIds()).as("hits-1 was tried first").isNotEmpty();
         }
@@ -318,14 +356,20 @@ class NginxProxyIT {
         String limit = "limit_conn in_flight 1024;";
         CountDownLatch release = new CountDownLatch(1);
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200, release);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(), config -> {
-                 assertThat(config).contains(limit);
-                 return config.replace(limit, "limit_conn in_flight 4;");
-             })) {
-            List<CompletableFuture<HttpResponse<String>>> held = IntStream.range(0, 4).mapToObj(i -> HTTP.sendAsync(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/")).build(),
-                    HttpResponse.BodyHandlers.ofString())).toList();
-            Wait.until("4 requests held at hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 4);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(), config -> {
+                    assertThat(config).contains(limit);
+                    return config.replace(limit, "limit_conn in_flight 4;");
+                })) {
+            List<CompletableFuture<HttpResponse<String>>> held = IntStream.range(0, 4)
+                    .mapToObj(i -> HTTP.sendAsync(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + lb.port() + "/"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString()))
+                    .toList();
+            Wait.until(
+                    "4 requests held at hits-1",
+                    Duration.ofSeconds(10),
+                    () -> hits1.paths().size() == 4);
 
             long start = System.nanoTime();
             HttpResponse<String> refused = get(lb, "/");
@@ -333,8 +377,11 @@ class NginxProxyIT {
             assertThat(refused.statusCode()).isEqualTo(503);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
             assertThat(refused.headers().firstValue("X-Instance-Id")).hasValue("nginx");
-            assertThat(refused.headers().firstValue("X-Request-Id")).hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
-            assertThat(refused.body()).isEqualTo("{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
+            assertThat(refused.headers().firstValue("X-Request-Id"))
+                    .hasValueSatisfying(id -> assertThat(id).matches(REQUEST_ID));
+            assertThat(refused.body())
+                    .isEqualTo(
+                            "{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
             assertThat(millis).as("ms until refused").isLessThan(1_000);
             assertThat(hits1.paths()).as("what reached hits-1").hasSize(4);
 
@@ -352,15 +399,21 @@ class NginxProxyIT {
     @Test
     void metrics_are_not_served_through_nginx() throws Exception {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
             for (String path : List.of("/metrics", "/metrics/", "/metrics?name=hits_counted_total")) {
                 HttpResponse<String> response = get(lb, path);
                 assertThat(response.statusCode()).as(path).isEqualTo(404);
-                assertThat(response.headers().firstValue("Content-Type")).as(path).hasValue("application/json");
-                assertThat(response.headers().firstValue("X-Instance-Id")).as(path).hasValue("nginx");
+                assertThat(response.headers().firstValue("Content-Type"))
+                        .as(path)
+                        .hasValue("application/json");
+                assertThat(response.headers().firstValue("X-Instance-Id"))
+                        .as(path)
+                        .hasValue("nginx");
                 assertThat(response.body()).as(path).contains("\"instance\":\"nginx\"");
             }
-            assertThat(get(lb, "/api/hits").statusCode()).as("other paths still reach the replica").isEqualTo(200);
+            assertThat(get(lb, "/api/hits").statusCode())
+                    .as("other paths still reach the replica")
+                    .isEqualTo(200);
             assertThat(hits1.paths()).containsExactly("/api/hits");
         }
     }
@@ -369,9 +422,12 @@ class NginxProxyIT {
     void an_http_1_0_request_without_host_is_answered_like_any_other() throws Exception {
         // HTTP/1.0 needs no Host; nginx talks HTTP/1.1 to the replicas, where a request without one is a 400.
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
             String response = raw(lb, "GET /api/hits HTTP/1.0\r\n\r\n");
-            assertThat(response).startsWith("HTTP/1.1 200 ").endsWith(hits1.body(200)).containsIgnoringCase("X-Instance-Id: hits-1");
+            assertThat(response)
+                    .startsWith("HTTP/1.1 200 ")
+                    .endsWith(hits1.body(200))
+                    .containsIgnoringCase("X-Instance-Id: hits-1");
             assertThat(hits1.paths()).containsExactly("/api/hits");
         }
     }
@@ -395,8 +451,9 @@ class NginxProxyIT {
         String bad = raw(nginx, "GET / HTTP/1.1\r\nHost: hits\r\nX-Big: " + "b".repeat(9_000) + "\r\n\r\n");
         assertJsonRefusal(bad, "HTTP/1.1 400 "); // a header beyond 8k (nginx's 494)
         // /nginx-status is for this host only: a client from another address is refused.
-        assertJsonRefusal(raw(nginx, "GET /nginx-status HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n",
-                "127.0.0.2"), "HTTP/1.1 403 ");
+        assertJsonRefusal(
+                raw(nginx, "GET /nginx-status HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n", "127.0.0.2"),
+                "HTTP/1.1 403 ");
     }
 
     @Test
@@ -404,24 +461,31 @@ class NginxProxyIT {
         // Before: nginx's HTML 301 page.
         String response = raw(nginx, "GET /live HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n");
         assertJsonRefusal(response, "HTTP/1.1 301 ");
-        assertThat(response).as("relative, so it works behind any published port").contains("\r\nLocation: /live/\r\n");
+        assertThat(response)
+                .as("relative, so it works behind any published port")
+                .contains("\r\nLocation: /live/\r\n");
     }
 
     private static void assertJsonRefusal(String response, String statusLine) {
-        assertThat(response).as(statusLine).startsWith(statusLine)
+        assertThat(response)
+                .as(statusLine)
+                .startsWith(statusLine)
                 .contains("\r\nContent-Type: application/json\r\n", "\r\nX-Instance-Id: nginx\r\n")
                 .containsPattern("\r\nX-Request-Id: " + REQUEST_ID + "\r\n")
-                .endsWith("\r\n\r\n{\"error\":\"" + switch (statusLine.substring(9, 12)) {
-                    case "301" -> "moved permanently: follow the Location header";
-                    case "400" -> "bad request: nginx could not read the request line or a header, or a header was too large";
-                    case "403" -> "forbidden";
-                    case "404" -> "not found";
-                    case "405" -> "method not allowed";
-                    case "413" -> "request body too large: the service takes none";
-                    case "501" -> "not implemented: nginx cannot read this Transfer-Encoding";
-                    case "505" -> "HTTP version not supported: send HTTP/1.1";
-                    default -> "request URI too long";
-                } + "\",\"instance\":\"nginx\"}\n");
+                .endsWith("\r\n\r\n{\"error\":\""
+                        + switch (statusLine.substring(9, 12)) {
+                            case "301" -> "moved permanently: follow the Location header";
+                            case "400" ->
+                                "bad request: nginx could not read the request line or a header, or a header was too large";
+                            case "403" -> "forbidden";
+                            case "404" -> "not found";
+                            case "405" -> "method not allowed";
+                            case "413" -> "request body too large: the service takes none";
+                            case "501" -> "not implemented: nginx cannot read this Transfer-Encoding";
+                            case "505" -> "HTTP version not supported: send HTTP/1.1";
+                            default -> "request URI too long";
+                        }
+                        + "\",\"instance\":\"nginx\"}\n");
     }
 
     @Test
@@ -430,31 +494,43 @@ class NginxProxyIT {
         // announce a 1000-byte body and send one byte (the slow-body attack, which held every slot
         // for as long as it went on): each is refused at once, and a client beside them is served.
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(),
-                     config -> config.replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;"))) {
+                NginxServer lb = nginxInFrontOf(
+                        List.of(hits1.port()),
+                        Ports.free(),
+                        config -> config.replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;"))) {
             List<Socket> attackers = new ArrayList<>();
             try {
-                for (String head : List.of("Content-Length: 1000\r\n\r\nx", "Content-Length: 0001000\r\n\r\nx",
+                for (String head : List.of(
+                        "Content-Length: 1000\r\n\r\nx",
+                        "Content-Length: 0001000\r\n\r\nx",
                         "Transfer-Encoding: chunked\r\n\r\n3e8\r\nx")) {
                     for (int i = 0; i < 2; i++) {
-                        Socket socket = new Socket(InetAddress.getLoopbackAddress(), lb.port(), InetAddress.getByName("127.0.0.2"), 0);
+                        Socket socket = new Socket(
+                                InetAddress.getLoopbackAddress(), lb.port(), InetAddress.getByName("127.0.0.2"), 0);
                         attackers.add(socket);
                         socket.setSoTimeout(3_000);
-                        socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: hits\r\n" + head)
-                                .getBytes(StandardCharsets.ISO_8859_1));
+                        socket.getOutputStream()
+                                .write(("GET / HTTP/1.1\r\nHost: hits\r\n" + head)
+                                        .getBytes(StandardCharsets.ISO_8859_1));
                         byte[] status = socket.getInputStream().readNBytes(13);
-                        assertThat(new String(status, StandardCharsets.ISO_8859_1)).as(head).isEqualTo("HTTP/1.1 413 ");
+                        assertThat(new String(status, StandardCharsets.ISO_8859_1))
+                                .as(head)
+                                .isEqualTo("HTTP/1.1 413 ");
                     }
                 }
                 HttpResponse<String> served = get(lb, "/");
                 assertThat(served.statusCode()).as("a client beside the attack").isEqualTo(200);
-                assertThat(hits1.paths()).as("no body-bearing request reached the replica").containsExactly("/");
+                assertThat(hits1.paths())
+                        .as("no body-bearing request reached the replica")
+                        .containsExactly("/");
             } finally {
                 for (Socket socket : attackers) {
                     socket.close();
                 }
             }
-            assertThat(get(lb, "/").statusCode()).as("a GET with Content-Length: 0 is a page load").isEqualTo(200);
+            assertThat(get(lb, "/").statusCode())
+                    .as("a GET with Content-Length: 0 is a page load")
+                    .isEqualTo(200);
         }
     }
 
@@ -465,19 +541,27 @@ class NginxProxyIT {
         // 127.0.0.3 still takes a slot. Keeping its third out is what keeps one client from all slots.
         CountDownLatch release = new CountDownLatch(1);
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200, release);
-             NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free(), config -> config
-                     .replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;")
-                     .replace("limit_conn per_client 512;", "limit_conn per_client 2;"))) {
+                NginxServer lb = nginxInFrontOf(
+                        List.of(hits1.port()),
+                        Ports.free(),
+                        config -> config.replace("limit_conn in_flight 1024;", "limit_conn in_flight 4;")
+                                .replace("limit_conn per_client 512;", "limit_conn per_client 2;"))) {
             String request = "GET / HTTP/1.1\r\nHost: hits\r\nConnection: close\r\n\r\n";
             var clients = Executors.newVirtualThreadPerTaskExecutor();
             List<CompletableFuture<String>> held = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 held.add(CompletableFuture.supplyAsync(() -> rawUnchecked(lb, request, "127.0.0.2"), clients));
             }
-            Wait.until("2 requests from 127.0.0.2 held at hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 2);
+            Wait.until(
+                    "2 requests from 127.0.0.2 held at hits-1",
+                    Duration.ofSeconds(10),
+                    () -> hits1.paths().size() == 2);
             assertJsonOverloaded(raw(lb, request, "127.0.0.2"));
             held.add(CompletableFuture.supplyAsync(() -> rawUnchecked(lb, request, "127.0.0.3"), clients));
-            Wait.until("the request from 127.0.0.3 to reach hits-1", Duration.ofSeconds(10), () -> hits1.paths().size() == 3);
+            Wait.until(
+                    "the request from 127.0.0.3 to reach hits-1",
+                    Duration.ofSeconds(10),
+                    () -> hits1.paths().size() == 3);
             release.countDown();
             for (CompletableFuture<String> answer : held) {
                 assertThat(answer.get(10, TimeUnit.SECONDS)).startsWith("HTTP/1.1 200 ");
@@ -487,8 +571,11 @@ class NginxProxyIT {
     }
 
     private static void assertJsonOverloaded(String response) {
-        assertThat(response).startsWith("HTTP/1.1 503 ").contains("\r\nRetry-After: 1\r\n")
-                .endsWith("{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
+        assertThat(response)
+                .startsWith("HTTP/1.1 503 ")
+                .contains("\r\nRetry-After: 1\r\n")
+                .endsWith(
+                        "{\"error\":\"overloaded: too many requests in flight, try again shortly\",\"instance\":\"nginx\"}\n");
     }
 
     private static String rawUnchecked(NginxServer server, String request, String source) {

@@ -21,7 +21,9 @@ class NginxSyntaxIT {
     private static final Topology LOCAL = Topology.local("hits", List.of(18081, 18082, 18083), Optional.of(18090));
     /** The only directives of the compose configs that an nginx older than 1.27.3 / 1.29.6 lacks. */
     private static final Pattern RESOLVE_SERVER = Pattern.compile("server hits-(\\w+):8080 resolve ");
-    private static final Pattern K8S_RESOLVE_SERVER = Pattern.compile("server [a-z.-]+\\.svc\\.cluster\\.local:8080 resolve ");
+
+    private static final Pattern K8S_RESOLVE_SERVER =
+            Pattern.compile("server [a-z.-]+\\.svc\\.cluster\\.local:8080 resolve ");
     private static final Pattern STICKY_LINE = Pattern.compile("(?m)^ *sticky cookie hits_route path=/ httponly;\\n");
     /** sticky's route= on each server line (the cookie's value): part of `sticky`, nginx >= 1.29.6. */
     private static final Pattern STICKY_ROUTE = Pattern.compile(" route=hits-[a-z0-9-]+ ");
@@ -44,7 +46,8 @@ class NginxSyntaxIT {
         }
         Path prefix = ThrowawayDirs.create("nginx-t-" + algorithm.id());
         Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
-        Files.writeString(prefix.resolve("upstream.conf"),
+        Files.writeString(
+                prefix.resolve("upstream.conf"),
                 NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), localNginx));
         NginxServer.check(prefix);
     }
@@ -60,9 +63,12 @@ class NginxSyntaxIT {
         int[] port = {18100};
         String downgraded = RESOLVE_SERVER.matcher(upstream).replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " ");
         assertThat(port[0] - 18100).as("servers rewritten").isEqualTo(servers);
-        String withoutSticky = STICKY_ROUTE.matcher(STICKY_LINE.matcher(downgraded).replaceAll("")).replaceAll(" ");
+        String withoutSticky = STICKY_ROUTE
+                .matcher(STICKY_LINE.matcher(downgraded).replaceAll(""))
+                .replaceAll(" ");
         assertThat(withoutSticky.length() < downgraded.length()).isEqualTo(algorithm == Algorithm.STICKY);
-        assertThat(STICKY_ROUTE.matcher(downgraded).results().count()).as("route= per server")
+        assertThat(STICKY_ROUTE.matcher(downgraded).results().count())
+                .as("route= per server")
                 .isEqualTo(algorithm == Algorithm.STICKY ? servers : 0);
 
         String main = LbConfigCommand.composeFiles().get("nginx.conf");
@@ -84,17 +90,21 @@ class NginxSyntaxIT {
         // names stay: a `resolve` server need not resolve at start (nginx >= 1.27.3). On an older nginx,
         // `resolve` and `sticky` are taken out as for compose.
         String main = LbConfigCommand.kubernetesFiles().get("base/nginx.conf");
-        String localMain = main
-                .replace("resolver kube-dns.kube-system.svc.cluster.local ", "resolver 127.0.0.1 ")
+        String localMain = main.replace("resolver kube-dns.kube-system.svc.cluster.local ", "resolver 127.0.0.1 ")
                 .replace("include /etc/nginx/hits/upstream.conf;", "include upstream.conf;")
                 .replace(" /tmp/", " tmp/");
-        assertThat(localMain.lines().filter(l -> l.contains("kube-dns") || l.contains("/etc/nginx/") || l.contains(" /tmp/")))
-                .as("what this machine lacks is all replaced").allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
+        assertThat(localMain
+                        .lines()
+                        .filter(l -> l.contains("kube-dns") || l.contains("/etc/nginx/") || l.contains(" /tmp/")))
+                .as("what this machine lacks is all replaced")
+                .allSatisfy(l -> assertThat(l.strip()).startsWith("#"));
         String upstream = LbConfigCommand.kubernetesFiles().get("overlays/" + algorithm.id() + "/upstream.conf");
         if (!localNginx.isAtLeast(NginxVersion.STICKY)) {
             int[] port = {18200};
-            upstream = STICKY_LINE.matcher(K8S_RESOLVE_SERVER.matcher(upstream)
-                    .replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " ")).replaceAll("");
+            upstream = STICKY_LINE
+                    .matcher(
+                            K8S_RESOLVE_SERVER.matcher(upstream).replaceAll(m -> "server 127.0.0.1:" + port[0]++ + " "))
+                    .replaceAll("");
         }
         Path prefix = ThrowawayDirs.create("nginx-t-kubernetes-" + algorithm.id());
         Files.writeString(prefix.resolve("nginx.conf"), localMain);
@@ -107,8 +117,10 @@ class NginxSyntaxIT {
         // What the renderer refuses up front, nginx refuses too: this keeps the refusal honest.
         Path prefix = ThrowawayDirs.create("nginx-t-refused");
         Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
-        String hash = NginxConfig.upstream(Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
-        Files.writeString(prefix.resolve("upstream.conf"),
+        String hash = NginxConfig.upstream(
+                Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
+        Files.writeString(
+                prefix.resolve("upstream.conf"),
                 hash.replace("    keepalive 128;", "    server 127.0.0.1:18090 backup;\n    keepalive 128;"));
         assertThatThrownBy(() -> NginxServer.check(prefix))
                 .isInstanceOf(NginxServer.InvalidConfigException.class)

@@ -7,8 +7,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NginxTemplateTest {
-    private static final NginxTemplate LISTEN = new NginxTemplate("nginx-templates/test.conf",
-            "server {\n    listen {{listen}};\n    set $x ${host}; # {{note}}\n}\n");
+    private static final NginxTemplate LISTEN = new NginxTemplate(
+            "nginx-templates/test.conf", "server {\n    listen {{listen}};\n    set $x ${host}; # {{note}}\n}\n");
 
     @Test
     void fills_named_placeholders_and_leaves_nginx_variables_alone() {
@@ -27,7 +27,8 @@ class NginxTemplateTest {
     void a_value_for_a_placeholder_the_template_lacks_fails_and_names_it() {
         assertThatThrownBy(() -> LISTEN.fill(Map.of("listen", "80", "note", "", "port", "80")))
                 .isInstanceOf(IllegalStateException.class)
-                .hasMessage("nginx-templates/test.conf has no placeholder {{port}} (placeholders it has: listen, note)");
+                .hasMessage(
+                        "nginx-templates/test.conf has no placeholder {{port}} (placeholders it has: listen, note)");
     }
 
     @Test
@@ -47,8 +48,10 @@ class NginxTemplateTest {
     @Test
     void every_algorithm_has_an_upstream_template() {
         for (Algorithm algorithm : Algorithm.values()) {
-            assertThat(NginxTemplate.load("upstream/" + algorithm.id() + ".conf").placeholders())
-                    .as(algorithm.id()).contains("servers", "keepalive");
+            assertThat(NginxTemplate.load("upstream/" + algorithm.id() + ".conf")
+                            .placeholders())
+                    .as(algorithm.id())
+                    .contains("servers", "keepalive");
         }
     }
 }

@@ -22,8 +22,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * the other algorithms every client is alike. {@link #send} makes one request as client {@code k}.
  */
 final class Clients {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final Algorithm algorithm;
     private final String host;
     private final String[] sources;
@@ -54,7 +56,7 @@ final class Clients {
      * it is balanced like a first visit; for the others as client {@code k}.
      */
     Load.Answer sendAsNew(int k) {
-        return algorithm == Algorithm.STICKY ? Load.send(HTTP, page().build(), r -> { }) : send(k);
+        return algorithm == Algorithm.STICKY ? Load.send(HTTP, page().build(), r -> {}) : send(k);
     }
 
     /** The replicas that served each client since the last call (2xx answers only), and starts over. */
@@ -67,17 +69,20 @@ final class Clients {
     private Load.Answer request(int k) {
         return switch (algorithm) {
             case IP_HASH -> fromOwnNetwork(sources[k]);
-            case HASH -> Load.send(HTTP, page().header("X-Client-Id", "client-" + k).build(), r -> { });
+            case HASH ->
+                Load.send(HTTP, page().header("X-Client-Id", "client-" + k).build(), r -> {});
             case STICKY -> {
                 HttpRequest.Builder request = page();
                 String cookie = cookies.get(k);
                 if (cookie != null) {
                     request.header("Cookie", cookie);
                 }
-                yield Load.send(HTTP, request.build(), r -> r.headers().firstValue("Set-Cookie")
-                        .ifPresent(c -> cookies.put(k, c.split(";", 2)[0])));
+                yield Load.send(
+                        HTTP,
+                        request.build(),
+                        r -> r.headers().firstValue("Set-Cookie").ifPresent(c -> cookies.put(k, c.split(";", 2)[0])));
             }
-            default -> Load.send(HTTP, page().build(), r -> { });
+            default -> Load.send(HTTP, page().build(), r -> {});
         };
     }
 
@@ -87,7 +92,8 @@ final class Clients {
     }
 
     private HttpRequest.Builder page() {
-        return HttpRequest.newBuilder(URI.create("http://" + host + "/")).header("Accept", "application/json")
+        return HttpRequest.newBuilder(URI.create("http://" + host + "/"))
+                .header("Accept", "application/json")
                 .timeout(Duration.ofSeconds(15));
     }
 
@@ -104,11 +110,19 @@ final class Clients {
             InputStream in = socket.getInputStream();
             String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             int status = Integer.parseInt(response.substring(9, 12));
-            String instance = response.lines().takeWhile(l -> !l.isEmpty())
+            String instance = response.lines()
+                    .takeWhile(l -> !l.isEmpty())
                     .filter(l -> l.regionMatches(true, 0, "X-Instance-Id:", 0, 14))
-                    .map(l -> l.substring(14).strip()).findFirst().orElse("?");
-            return new Load.Answer(sent, status, (System.nanoTime() - sent) / 1000, instance,
-                    response.substring(Math.max(0, response.indexOf("\r\n\r\n"))).strip());
+                    .map(l -> l.substring(14).strip())
+                    .findFirst()
+                    .orElse("?");
+            return new Load.Answer(
+                    sent,
+                    status,
+                    (System.nanoTime() - sent) / 1000,
+                    instance,
+                    response.substring(Math.max(0, response.indexOf("\r\n\r\n")))
+                            .strip());
         } catch (IOException | RuntimeException e) {
             return new Load.Answer(sent, 0, (System.nanoTime() - sent) / 1000, "?", e.toString());
         }

@@ -27,29 +27,48 @@ import org.junit.jupiter.api.io.TempDir;
  * real PostgreSQL, with the secret it reads at another path.
  */
 class ComposeDatabaseRoleIT {
-    private static final Path SCRIPT = Path.of(System.getProperty("hits.root", ".."), "postgres-init", "01-hits-role.sql");
+    private static final Path SCRIPT =
+            Path.of(System.getProperty("hits.root", ".."), "postgres-init", "01-hits-role.sql");
 
     @Test
-    void the_init_script_creates_the_replicas_role_owning_its_database_and_no_superuser(@TempDir Path dir) throws Exception {
+    void the_init_script_creates_the_replicas_role_owning_its_database_and_no_superuser(@TempDir Path dir)
+            throws Exception {
         Path secret = Files.writeString(dir.resolve("db-password"), "s3cret\n");
-        Path script = Files.writeString(dir.resolve("init.sql"),
+        Path script = Files.writeString(
+                dir.resolve("init.sql"),
                 Files.readString(SCRIPT).replace("/run/secrets/db-password", secret.toString()));
         TestServers.ControlledPostgres pg = TestServers.ownPostgres();
         try (ServerControl server = pg.control()) {
             URI url = URI.create(pg.admin().jdbcUrl().substring("jdbc:".length()));
             // As docker-entrypoint.sh runs each *.sql: psql -v ON_ERROR_STOP=1 --no-psqlrc as POSTGRES_USER.
-            Commands.run(List.of(Binaries.require("psql").toString(), "-v", "ON_ERROR_STOP=1", "--no-psqlrc",
-                    "-h", url.getHost(), "-p", Integer.toString(url.getPort()), "-U", pg.admin().user(),
-                    "-d", "postgres", "-f", script.toString()), Map.of("PGPASSWORD", pg.admin().password()),
+            Commands.run(
+                    List.of(
+                            Binaries.require("psql").toString(),
+                            "-v",
+                            "ON_ERROR_STOP=1",
+                            "--no-psqlrc",
+                            "-h",
+                            url.getHost(),
+                            "-p",
+                            Integer.toString(url.getPort()),
+                            "-U",
+                            pg.admin().user(),
+                            "-d",
+                            "postgres",
+                            "-f",
+                            script.toString()),
+                    Map.of("PGPASSWORD", pg.admin().password()),
                     Duration.ofSeconds(30));
 
             String hits = "jdbc:postgresql://" + url.getHost() + ":" + url.getPort() + "/hits";
-            try (Connection c = DriverManager.getConnection(hits, "hits", "s3cret"); Statement s = c.createStatement()) {
+            try (Connection c = DriverManager.getConnection(hits, "hits", "s3cret");
+                    Statement s = c.createStatement()) {
                 try (ResultSet role = s.executeQuery("SELECT rolsuper, rolcreatedb, rolcreaterole,"
                         + " pg_get_userbyid(d.datdba) FROM pg_roles, pg_database d"
                         + " WHERE rolname = current_user AND d.datname = current_database()")) {
                     assertThat(role.next()).isTrue();
-                    assertThat(List.of(role.getBoolean(1), role.getBoolean(2), role.getBoolean(3))).containsOnly(false);
+                    assertThat(List.of(role.getBoolean(1), role.getBoolean(2), role.getBoolean(3)))
+                            .containsOnly(false);
                     assertThat(role.getString(4)).as("the database's owner").isEqualTo("hits");
                 }
                 s.execute("CREATE TABLE migrations_can_create_tables (id int)"); // what Flyway does as this role

@@ -1,23 +1,12 @@
 package dev.hitslb.lbtests;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.hitslb.lb.Algorithm;
-import dev.hitslb.servers.AlsoListen;
-import dev.hitslb.servers.Binaries;
-import dev.hitslb.servers.Commands;
-import dev.hitslb.servers.Ports;
-import dev.hitslb.servers.PostgresServer;
-import dev.hitslb.servers.RedisServer;
-import dev.hitslb.stack.ServiceSpec;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -46,6 +35,7 @@ class ComposeRehearsalIT {
     private static final String BACKUP = "hits-backup";
     /** Clients per algorithm; the first half keep sending during the events, the second half are idle then. */
     private static final int CLIENTS = 48;
+
     private static final Duration SERVE_AGAIN_TIMEOUT = Duration.ofSeconds(25);
     private static final long SUITE_START = System.nanoTime();
 
@@ -63,15 +53,19 @@ class ComposeRehearsalIT {
         rig = host.rig;
         nginxAddress = rig.address(2);
         rig.add("nginx", nginxAddress);
-        dns = Dnsmasq.start(rig, "nginx", host.dir.resolve("dns"), Map.of(), Duration.ofSeconds(600));   // Docker's TTL
+        dns = Dnsmasq.start(rig, "nginx", host.dir.resolve("dns"), Map.of(), Duration.ofSeconds(600)); // Docker's TTL
         replicas = host.replicas(dns, ReplicaContainers.Naming.COMPOSE);
         List<String> all = names();
         for (int i = 0; i < all.size(); i++) {
             replicas.create(all.get(i), rig.address(11 + i));
         }
         replicas.startAll(allBut3());
-        System.out.printf("compose up: bridge %s, nginx at %s, replicas %s, in %d ms%n", rig.network(), nginxAddress,
-                all.stream().map(n -> n + "=" + replicas.address(n)).toList(), millisSince(SUITE_START));
+        System.out.printf(
+                "compose up: bridge %s, nginx at %s, replicas %s, in %d ms%n",
+                rig.network(),
+                nginxAddress,
+                all.stream().map(n -> n + "=" + replicas.address(n)).toList(),
+                millisSince(SUITE_START));
     }
 
     @AfterAll
@@ -123,16 +117,20 @@ class ComposeRehearsalIT {
         if (replicas.running("hits-3")) {
             replicas.kill("hits-3");
         }
-        nginx = RehearsalNginx.compose(host.repo, algorithm, rig, "nginx", nginxAddress, host.dir.resolve("nginx-" + algorithm.id() + ".log"));
+        nginx = RehearsalNginx.compose(
+                host.repo, algorithm, rig, "nginx", nginxAddress, host.dir.resolve("nginx-" + algorithm.id() + ".log"));
         long listening = System.nanoTime();
         List<Load.Answer> early = new java.util.ArrayList<>();
         for (Load.Answer a = clients.sendAsNew(0); !a.ok(); a = clients.sendAsNew(0)) {
             early.add(a);
             assertThat(a.status()).as("before the names resolve: %s", a.body()).isEqualTo(503);
-            assertThat(millisSince(listening)).as("ms until nginx serves after start").isLessThan(5_000);
+            assertThat(millisSince(listening))
+                    .as("ms until nginx serves after start")
+                    .isLessThan(5_000);
             sleep(Duration.ofMillis(20));
         }
-        System.out.printf("nginx started with hits-3 unresolvable; first 200 %d ms after port 80 opened (%d JSON 503 before)%n",
+        System.out.printf(
+                "nginx started with hits-3 unresolvable; first 200 %d ms after port 80 opened (%d JSON 503 before)%n",
                 millisSince(listening), early.size());
         Load load = Load.steady(4, i -> clients.sendAsNew(i % CLIENTS));
         sleep(Duration.ofMillis(500));
@@ -141,7 +139,8 @@ class ComposeRehearsalIT {
         long ready = System.nanoTime();
         long served = awaitServed(load, "hits-3", ready);
         List<Load.Answer> answers = load.stop();
-        System.out.printf("hits-3 started: its name resolves at once, ready %d ms later, served %d ms after ready (%s)%n",
+        System.out.printf(
+                "hits-3 started: its name resolves at once, ready %d ms later, served %d ms after ready (%s)%n",
                 millis(appeared, ready), served, Load.summary(answers));
         assertOnlyRetriesAcrossAChange(answers, "while hits-3 did not resolve, then did", 4);
     }
@@ -153,21 +152,26 @@ class ComposeRehearsalIT {
         Map<String, Long> counts = Load.byInstance(answers);
         System.out.print(Load.table(algorithm.id() + ": distribution, " + CLIENTS + " clients x 10", counts));
         assertThat(Load.failed(answers)).as("failed requests").isEmpty();
-        assertThat(counts.keySet()).as("every replica gets traffic, the backup none").containsExactlyElementsOf(REPLICAS);
+        assertThat(counts.keySet())
+                .as("every replica gets traffic, the backup none")
+                .containsExactlyElementsOf(REPLICAS);
         switch (algorithm) {
-            case ROUND_ROBIN -> REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isCloseTo(100.0 / 3, within(3.0)));
+            case ROUND_ROBIN ->
+                REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isCloseTo(100.0 / 3, within(3.0)));
             case WEIGHTED -> {
                 assertThat(share(counts, "hits-1")).as("hits-1 (weight 3)").isCloseTo(60.0, within(5.0));
                 assertThat(share(counts, "hits-2")).as("hits-2").isCloseTo(20.0, within(5.0));
                 assertThat(share(counts, "hits-3")).as("hits-3").isCloseTo(20.0, within(5.0));
             }
-            case LEAST_CONN, RANDOM -> REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isGreaterThan(15.0));
-            default -> { }
+            case LEAST_CONN, RANDOM ->
+                REPLICAS.forEach(r -> assertThat(share(counts, r)).as(r).isGreaterThan(15.0));
+            default -> {}
         }
         Map<Integer, String> home = new TreeMap<>();
         if (clients.affine()) {
             Map<Integer, Set<String>> served = clients.takeServed();
-            served.forEach((k, replicas) -> assertThat(replicas).as("replicas that served client %d", k).hasSize(1));
+            served.forEach((k, replicas) ->
+                    assertThat(replicas).as("replicas that served client %d", k).hasSize(1));
             served.forEach((k, replicas) -> home.put(k, replicas.iterator().next()));
             assertThat(home).as("clients").hasSize(CLIENTS);
             System.out.println("clients per replica: " + perReplica(home));
@@ -210,20 +214,28 @@ class ComposeRehearsalIT {
         sleep(Duration.ofMillis(500));
         List<Load.Answer> answers = load.stop();
         long after = dbTotal();
-        System.out.printf("kill hits-2 (SIGKILL, name gone) and recreate hits-1 (%s -> %s) under load of %d clients: %s%n",
+        System.out.printf(
+                "kill hits-2 (SIGKILL, name gone) and recreate hits-1 (%s -> %s) under load of %d clients: %s%n",
                 oldAddress, newAddress, busy, Load.summary(answers));
-        System.out.printf("  hits-1 at its new address: ready %d ms after its name changed, served %d ms after ready (%d ms after the change)%n",
+        System.out.printf(
+                "  hits-1 at its new address: ready %d ms after its name changed, served %d ms after ready (%d ms after the change)%n",
                 millis(renamed, ready1), served1, millis(renamed, ready1) + served1);
-        System.out.printf("  hits-2 started again: ready %d ms after start, served %d ms after ready (down %d ms)%n",
+        System.out.printf(
+                "  hits-2 started again: ready %d ms after start, served %d ms after ready (down %d ms)%n",
                 millis(started, ready2), served2, millis(killed, ready2));
         System.out.print(Load.table("  answers during the events", Load.byInstance(answers)));
         assertOnlyRetriesAcrossAChange(answers, "across kill, start and a new address", 6);
         assertCounted(after - before, answers);
         if (clients.affine()) {
             Map<Integer, Set<String>> served = clients.takeServed();
-            List<String> moved = IntStream.range(0, busy).filter(k -> "hits-3".equals(home.get(k)))
-                    .filter(k -> !served.get(k).equals(Set.of("hits-3"))).mapToObj(k -> k + " " + served.get(k)).toList();
-            assertThat(moved).as("clients of hits-3 (up all along) that another replica served during the events").isEmpty();
+            List<String> moved = IntStream.range(0, busy)
+                    .filter(k -> "hits-3".equals(home.get(k)))
+                    .filter(k -> !served.get(k).equals(Set.of("hits-3")))
+                    .mapToObj(k -> k + " " + served.get(k))
+                    .toList();
+            assertThat(moved)
+                    .as("clients of hits-3 (up all along) that another replica served during the events")
+                    .isEmpty();
         }
     }
 
@@ -234,22 +246,32 @@ class ComposeRehearsalIT {
             Map<String, Long> counts = Load.byInstance(answers);
             System.out.print(Load.table(algorithm.id() + ": after the events", counts));
             assertThat(Load.failed(answers)).isEmpty();
-            assertThat(counts.keySet()).as("every replica, hits-1 at its new address too").containsExactlyElementsOf(REPLICAS);
+            assertThat(counts.keySet())
+                    .as("every replica, hits-1 at its new address too")
+                    .containsExactlyElementsOf(REPLICAS);
             return;
         }
         // A replica that failed a request during the events (a fresh JVM's slow first answers) is passed
-        // over for fail_timeout, and meanwhile sticky would rebind its clients for good (docs/load-balancing.md#the-algorithms): wait it out.
+        // over for fail_timeout, and meanwhile sticky would rebind its clients for good
+        // (docs/load-balancing.md#the-algorithms): wait it out.
         sleep(Duration.ofMillis(5_500));
         Map<Integer, String> now = homes(clients);
-        List<String> changes = home.keySet().stream().filter(k -> !home.get(k).equals(now.get(k)))
-                .map(k -> "client " + k + (k < CLIENTS / 2 ? " (busy)" : " (idle)") + ": " + home.get(k) + " -> " + now.get(k))
+        List<String> changes = home.keySet().stream()
+                .filter(k -> !home.get(k).equals(now.get(k)))
+                .map(k -> "client " + k + (k < CLIENTS / 2 ? " (busy)" : " (idle)") + ": " + home.get(k) + " -> "
+                        + now.get(k))
                 .toList();
         System.out.println("after the events, clients per replica: " + perReplica(now) + "; moved: " + changes.size()
                 + changes.stream().limit(12).map(c -> "\n  " + c).collect(Collectors.joining()));
-        List<String> ofUntouched = changes.stream().filter(c -> c.contains(": hits-3 ->")).toList();
-        assertThat(ofUntouched).as("clients of hits-3, which was up all along, that moved").isEmpty();
+        List<String> ofUntouched =
+                changes.stream().filter(c -> c.contains(": hits-3 ->")).toList();
+        assertThat(ofUntouched)
+                .as("clients of hits-3, which was up all along, that moved")
+                .isEmpty();
         List<String> idle = changes.stream().filter(c -> c.contains("(idle)")).toList();
-        assertThat(idle).as("clients idle during the events that are not back on their replica").isEmpty();
+        assertThat(idle)
+                .as("clients idle during the events that are not back on their replica")
+                .isEmpty();
     }
 
     /**
@@ -267,11 +289,16 @@ class ComposeRehearsalIT {
             long served = awaitServed(load, BACKUP, killed);
             sleep(Duration.ofSeconds(1));
             List<Load.Answer> answers = load.stop();
-            System.out.printf("every replica down: hits-backup served %d ms later (%s)%n", served, Load.summary(answers));
+            System.out.printf(
+                    "every replica down: hits-backup served %d ms later (%s)%n", served, Load.summary(answers));
             assertOnlyRetriesAcrossAChange(answers, "when every replica went down", 4);
             assertCounted(dbTotal() - before, answers);
-            assertThat(answers.stream().filter(a -> a.sentNanos() > killed + 100_000_000L).map(Load.Answer::instance).distinct())
-                    .as("who answered after the replicas went down").containsOnly(BACKUP);
+            assertThat(answers.stream()
+                            .filter(a -> a.sentNanos() > killed + 100_000_000L)
+                            .map(Load.Answer::instance)
+                            .distinct())
+                    .as("who answered after the replicas went down")
+                    .containsOnly(BACKUP);
             replicas.stop(BACKUP);
         } else {
             allDown();
@@ -281,8 +308,9 @@ class ComposeRehearsalIT {
         for (int i = 0; i < 20 && answer.status() != 503; i++) {
             answer = clients.send(i);
         }
-        System.out.printf("nothing left: %d %s (X-Instance-Id %s) %d ms after the last kill%n", answer.status(),
-                answer.body().strip(), answer.instance(), millis(down, System.nanoTime()));
+        System.out.printf(
+                "nothing left: %d %s (X-Instance-Id %s) %d ms after the last kill%n",
+                answer.status(), answer.body().strip(), answer.instance(), millis(down, System.nanoTime()));
         assertThat(answer.status()).isEqualTo(503);
         assertThat(answer.instance()).isEqualTo("nginx");
         assertThat(answer.body()).contains("\"error\":\"no replica is available");
@@ -298,12 +326,17 @@ class ComposeRehearsalIT {
     private static void assertOnlyRetriesAcrossAChange(List<Load.Answer> answers, String when, int clients) {
         List<Load.Answer> failed = Load.failed(answers);
         if (!failed.isEmpty()) {
-            System.out.printf("  %d of %d requests %s got nginx's JSON 503 (a retry across a DNS change)%n",
+            System.out.printf(
+                    "  %d of %d requests %s got nginx's JSON 503 (a retry across a DNS change)%n",
                     failed.size(), answers.size(), when);
         }
-        assertThat(failed).as("failed requests %s other than nginx's JSON 503", when)
-                .allMatch(a -> a.status() == 503 && a.instance().equals("nginx") && a.body().contains("no replica is available"));
-        assertThat(failed.size()).as("nginx's JSON 503s %s (of %d requests from %d clients)", when, answers.size(), clients)
+        assertThat(failed)
+                .as("failed requests %s other than nginx's JSON 503", when)
+                .allMatch(a -> a.status() == 503
+                        && a.instance().equals("nginx")
+                        && a.body().contains("no replica is available"));
+        assertThat(failed.size())
+                .as("nginx's JSON 503s %s (of %d requests from %d clients)", when, answers.size(), clients)
                 .isLessThanOrEqualTo(clients);
     }
 
@@ -314,8 +347,11 @@ class ComposeRehearsalIT {
      */
     private static void assertCounted(long counted, List<Load.Answer> answers) {
         long ok = Load.ok(answers);
-        assertThat(counted).as("page loads counted in PostgreSQL: the %d 2xx answers, plus at most the %d JSON 503s",
-                ok, Load.failed(answers).size()).isBetween(ok, ok + Load.failed(answers).size());
+        assertThat(counted)
+                .as(
+                        "page loads counted in PostgreSQL: the %d 2xx answers, plus at most the %d JSON 503s",
+                        ok, Load.failed(answers).size())
+                .isBetween(ok, ok + Load.failed(answers).size());
     }
 
     private static void allDown() {
@@ -334,7 +370,9 @@ class ComposeRehearsalIT {
                 assertThat(a.ok()).as("client %d: %s", k, a.body()).isTrue();
                 String before = home.put(k, a.instance());
                 if (round > 0) {
-                    assertThat(a.instance()).as("client %d, request after request", k).isEqualTo(before);
+                    assertThat(a.instance())
+                            .as("client %d, request after request", k)
+                            .isEqualTo(before);
                 }
             }
         }

@@ -32,25 +32,29 @@ class DistributionIT {
     @BeforeAll
     static void stack() {
         LbStack.get();
-        page = new RequestSpecBuilder().setBaseUri(LbStack.baseUrl()).addHeader("Accept", "application/json").build();
+        page = new RequestSpecBuilder()
+                .setBaseUri(LbStack.baseUrl())
+                .addHeader("Accept", "application/json")
+                .build();
     }
 
     /** How many clients (or keys) each replica serves, from the replica of each, in name order. */
     private static Map<String, Long> perReplica(Map<String, String> replicaOf) {
-        return replicaOf.values().stream().collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
+        return replicaOf.values().stream()
+                .collect(Collectors.groupingBy(Function.identity(), TreeMap::new, Collectors.counting()));
     }
 
     /** Sends {@code n} page loads one after another, each through {@code spec}; counts who answered. */
     private static Map<String, Long> distribution(int n, Function<Integer, RequestSpecification> spec) {
         Map<String, Long> counts = new TreeMap<>();
         for (int i = 0; i < n; i++) {
-            String instance = given()
-                    .spec(spec.apply(i))
-                .when()
+            String instance = given().spec(spec.apply(i))
+                    .when()
                     .get("/")
-                .then()
+                    .then()
                     .statusCode(200)
-                    .extract().header("X-Instance-Id");
+                    .extract()
+                    .header("X-Instance-Id");
             counts.merge(instance, 1L, Long::sum);
         }
         return counts;
@@ -101,17 +105,22 @@ class DistributionIT {
         Map<String, String> replicaOfClient = new TreeMap<>();
         for (int n = 1; n <= 50; n++) {
             InetAddress source = InetAddress.getByName("127.0." + n + ".1");
-            RequestSpecification client = new RequestSpecBuilder().addRequestSpecification(page)
-                    .setConfig(RestAssuredConfig.config().httpClient(HttpClientConfig.httpClientConfig()
-                            .setParam("http.route.local-address", source)))
+            RequestSpecification client = new RequestSpecBuilder()
+                    .addRequestSpecification(page)
+                    .setConfig(RestAssuredConfig.config()
+                            .httpClient(
+                                    HttpClientConfig.httpClientConfig().setParam("http.route.local-address", source)))
                     .build();
             Map<String, Long> seen = distribution(6, i -> client);
             assertThat(seen).as("client %s", source.getHostAddress()).hasSize(1);
-            replicaOfClient.put(source.getHostAddress(), seen.keySet().iterator().next());
+            replicaOfClient.put(
+                    source.getHostAddress(), seen.keySet().iterator().next());
         }
         Map<String, Long> clientsPerReplica = perReplica(replicaOfClient);
         System.out.print(Load.table("ip_hash: clients (distinct /24s) per replica", clientsPerReplica));
-        assertThat(clientsPerReplica.keySet()).as("every replica serves some clients").containsExactlyElementsOf(REPLICAS);
+        assertThat(clientsPerReplica.keySet())
+                .as("every replica serves some clients")
+                .containsExactlyElementsOf(REPLICAS);
     }
 
     @Test
@@ -121,14 +130,19 @@ class DistributionIT {
         Map<String, String> replicaOfClient = new TreeMap<>();
         for (int c = 1; c <= 30; c++) {
             // A client of its own: a cookie jar that keeps what nginx sets, as a browser does.
-            RequestSpecification client = new RequestSpecBuilder().addRequestSpecification(page).addFilter(new CookieFilter()).build();
+            RequestSpecification client = new RequestSpecBuilder()
+                    .addRequestSpecification(page)
+                    .addFilter(new CookieFilter())
+                    .build();
             Map<String, Long> seen = distribution(6, i -> client);
             assertThat(seen).as("client %d, with its cookie", c).hasSize(1);
             replicaOfClient.put("client-" + c, seen.keySet().iterator().next());
         }
         Map<String, Long> clientsPerReplica = perReplica(replicaOfClient);
         System.out.print(Load.table("sticky: cookie clients per replica", clientsPerReplica));
-        assertThat(clientsPerReplica.keySet()).as("new clients are balanced, then stay").containsExactlyElementsOf(REPLICAS);
+        assertThat(clientsPerReplica.keySet())
+                .as("new clients are balanced, then stay")
+                .containsExactlyElementsOf(REPLICAS);
     }
 
     @Test
@@ -143,14 +157,19 @@ class DistributionIT {
         Topology full = LbStack.get().layout().topology(Algorithm.HASH);
         LbStack.use(Algorithm.HASH, full.without("hits-2"));
         Map<String, String> after = replicaOfKeys(300);
-        long moved = before.keySet().stream().filter(k -> !before.get(k).equals(after.get(k))).count();
+        long moved = before.keySet().stream()
+                .filter(k -> !before.get(k).equals(after.get(k)))
+                .count();
         before.forEach((key, replica) -> {
             if (!replica.equals("hits-2")) {
-                assertThat(after.get(key)).as("key %s was on %s, which is still there", key, replica).isEqualTo(replica);
+                assertThat(after.get(key))
+                        .as("key %s was on %s, which is still there", key, replica)
+                        .isEqualTo(replica);
             }
         });
         assertThat(moved).as("only hits-2's keys move").isEqualTo(keysPerReplica.get("hits-2"));
-        System.out.printf("hash: hits-2 taken out, %d of 300 keys moved (hits-2 had %d)%n", moved, keysPerReplica.get("hits-2"));
+        System.out.printf(
+                "hash: hits-2 taken out, %d of 300 keys moved (hits-2 had %d)%n", moved, keysPerReplica.get("hits-2"));
 
         LbStack.use(Algorithm.HASH, full);
         assertThat(replicaOfKeys(300)).as("they come back with it").isEqualTo(before);
@@ -160,14 +179,16 @@ class DistributionIT {
         Map<String, String> replicaOf = new HashMap<>();
         for (int k = 0; k < keys; k++) {
             String key = "user-" + k;
-            replicaOf.put(key, given()
-                    .spec(page)
-                    .header("X-Client-Id", key)
-                .when()
-                    .get("/api/hits")
-                .then()
-                    .statusCode(200)
-                    .extract().header("X-Instance-Id"));
+            replicaOf.put(
+                    key,
+                    given().spec(page)
+                            .header("X-Client-Id", key)
+                            .when()
+                            .get("/api/hits")
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .header("X-Instance-Id"));
         }
         return replicaOf;
     }
@@ -183,23 +204,31 @@ class DistributionIT {
         int hits3 = LbStack.get().layout().replicaPorts().get(2);
         try (SlowProxy slow = SlowProxy.start(hits3, delay)) {
             Topology full = LbStack.get().layout().topology(Algorithm.ROUND_ROBIN);
-            Topology slowHits3 = new Topology(List.of(full.replicas().get(0), full.replicas().get(1),
-                    new Replica("hits-3", "127.0.0.1", slow.port(), 1)), Optional.empty());
+            Topology slowHits3 = new Topology(
+                    List.of(
+                            full.replicas().get(0),
+                            full.replicas().get(1),
+                            new Replica("hits-3", "127.0.0.1", slow.port(), 1)),
+                    Optional.empty());
             Map<String, Map<String, Long>> results = new TreeMap<>();
             // Round robin's rotation is exact, so fewer requests tell as much (and each third one waits D).
             Map<Algorithm, Integer> requests = Map.of(Algorithm.ROUND_ROBIN, 600, Algorithm.LEAST_CONN, 1500);
             for (Algorithm algorithm : List.of(Algorithm.ROUND_ROBIN, Algorithm.LEAST_CONN)) {
                 LbStack.use(algorithm, slowHits3);
-                List<Load.Answer> answers = Load.fixed(requests.get(algorithm), 12, i -> Load.page(LbStack.baseUrl(), i));
+                List<Load.Answer> answers =
+                        Load.fixed(requests.get(algorithm), 12, i -> Load.page(LbStack.baseUrl(), i));
                 Map<String, Long> counts = Load.byInstance(answers);
-                System.out.print(Load.table(algorithm + ", hits-3 answers " + delay.toMillis() + " ms late, 12 concurrent", counts));
+                System.out.print(Load.table(
+                        algorithm + ", hits-3 answers " + delay.toMillis() + " ms late, 12 concurrent", counts));
                 System.out.println("  mean latency: " + Load.meanMillisByInstance(answers));
                 results.put(algorithm.id(), counts);
             }
             double roundRobin = share(results.get("round_robin"), "hits-3");
             double leastConn = share(results.get("least_conn"), "hits-3");
             assertThat(roundRobin).as("round robin ignores speed").isCloseTo(100.0 / 3, within(2.0));
-            assertThat(leastConn).as("least_conn sends the slow replica clearly less").isLessThan(roundRobin / 2);
+            assertThat(leastConn)
+                    .as("least_conn sends the slow replica clearly less")
+                    .isLessThan(roundRobin / 2);
         }
     }
 }

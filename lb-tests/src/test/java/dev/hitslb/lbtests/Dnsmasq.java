@@ -50,11 +50,28 @@ final class Dnsmasq implements AutoCloseable {
         Map<String, Set<String>> initial = new TreeMap<>();
         names.forEach((name, address) -> initial.put(name, new TreeSet<>(Set.of(address))));
         write(hosts, initial);
-        LocalProcess process = LocalProcess.start("dnsmasq", rig.inside(container, List.of(binary.toString(),
-                "--keep-in-foreground", "--conf-file=/dev/null", "--pid-file=", "--user=root",
-                "--listen-address=" + ADDRESS, "--bind-interfaces", "--no-resolv", "--no-hosts",
-                "--addn-hosts=" + hosts, "--local-ttl=" + ttl.toSeconds(), "--address=/#/", "--log-queries", "--log-facility=-")),
-                Map.of(), dir.resolve("dnsmasq.log"), true);
+        LocalProcess process = LocalProcess.start(
+                "dnsmasq",
+                rig.inside(
+                        container,
+                        List.of(
+                                binary.toString(),
+                                "--keep-in-foreground",
+                                "--conf-file=/dev/null",
+                                "--pid-file=",
+                                "--user=root",
+                                "--listen-address=" + ADDRESS,
+                                "--bind-interfaces",
+                                "--no-resolv",
+                                "--no-hosts",
+                                "--addn-hosts=" + hosts,
+                                "--local-ttl=" + ttl.toSeconds(),
+                                "--address=/#/",
+                                "--log-queries",
+                                "--log-facility=-")),
+                Map.of(),
+                dir.resolve("dnsmasq.log"),
+                true);
         Dnsmasq dns = new Dnsmasq(hosts, process);
         dns.names.putAll(initial);
         Wait.until("dnsmasq on " + ADDRESS + " (log: " + process.log() + ")", Duration.ofSeconds(10), () -> {
@@ -87,7 +104,10 @@ final class Dnsmasq implements AutoCloseable {
         long reads = reads();
         write(hosts, names);
         process.signal("HUP");
-        Wait.until("dnsmasq to read " + hosts + " again (log: " + process.log() + ")", Duration.ofSeconds(10), () -> reads() > reads);
+        Wait.until(
+                "dnsmasq to read " + hosts + " again (log: " + process.log() + ")",
+                Duration.ofSeconds(10),
+                () -> reads() > reads);
     }
 
     /** How often dnsmasq logged "read <hosts> - N names" so far. */
@@ -102,10 +122,16 @@ final class Dnsmasq implements AutoCloseable {
     private static void write(Path hosts, Map<String, Set<String>> names) {
         try {
             Path next = hosts.resolveSibling("hosts.next");
-            Files.writeString(next, names.entrySet().stream()
-                    .flatMap(e -> e.getValue().stream().map(address -> address + " " + e.getKey() + "\n"))
-                    .collect(Collectors.joining()));
-            Files.move(next, hosts, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.writeString(
+                    next,
+                    names.entrySet().stream()
+                            .flatMap(e -> e.getValue().stream().map(address -> address + " " + e.getKey() + "\n"))
+                            .collect(Collectors.joining()));
+            Files.move(
+                    next,
+                    hosts,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + hosts, e);
         }

@@ -26,6 +26,7 @@ class FailoverIT {
     private static final int CONCURRENCY = 8;
     /** nginx's fail_timeout: how long a failed replica is left out before nginx tries it again. */
     private static final Duration FAIL_TIMEOUT = Duration.ofSeconds(5);
+
     private LocalStack stack;
     private long totalBefore;
 
@@ -45,7 +46,8 @@ class FailoverIT {
     private void assertExactlyOnce(List<Answer> answers) {
         // A replica that was paused answers its backlog after nginx gave up on it; give it a moment.
         LbStack.sleep(Duration.ofMillis(500));
-        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == 2xx answers (%s)", Load.summary(answers))
+        assertThat(LbStack.dbTotal() - totalBefore)
+                .as("total in PostgreSQL == 2xx answers (%s)", Load.summary(answers))
                 .isEqualTo(Load.ok(answers));
     }
 
@@ -70,9 +72,13 @@ class FailoverIT {
         print("SIGKILL hits-2 under load, then start it", answers);
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
-        long backAfter = answers.stream().filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted)
-                .mapToLong(a -> a.sentNanos() - restarted).min().orElse(Long.MAX_VALUE);
-        assertThat(Duration.ofNanos(backAfter)).as("hits-2 serves again within fail_timeout + 1 s")
+        long backAfter = answers.stream()
+                .filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted)
+                .mapToLong(a -> a.sentNanos() - restarted)
+                .min()
+                .orElse(Long.MAX_VALUE);
+        assertThat(Duration.ofNanos(backAfter))
+                .as("hits-2 serves again within fail_timeout + 1 s")
                 .isLessThan(FAIL_TIMEOUT.plusSeconds(1));
         assertExactlyOnce(answers);
     }
@@ -101,9 +107,9 @@ class FailoverIT {
         List<Answer> answers;
         try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
             for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
-            LbStack.sleep(Duration.ofMillis(500));
-            stack.stop(replica);   // SIGTERM: finish in-flight requests, then exit
-            stack.start(replica);  // returns once /health/ready answers
+                LbStack.sleep(Duration.ofMillis(500));
+                stack.stop(replica); // SIGTERM: finish in-flight requests, then exit
+                stack.start(replica); // returns once /health/ready answers
             }
             LbStack.sleep(Duration.ofSeconds(1));
             answers = load.stop();
@@ -117,7 +123,9 @@ class FailoverIT {
     @Test
     void with_every_replica_down_the_backup_answers_and_without_it_nginx_says_so_in_json() throws Exception {
         HttpClient client = HttpClient.newHttpClient();
-        HttpRequest page = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/")).header("Accept", "application/json").build();
+        HttpRequest page = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/"))
+                .header("Accept", "application/json")
+                .build();
         for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
             stack.kill(replica);
         }
@@ -130,9 +138,12 @@ class FailoverIT {
         assertThat(none.statusCode()).isEqualTo(503);
         assertThat(none.headers().firstValue("Content-Type")).hasValue("application/json");
         assertThat(none.body()).contains("\"error\":\"no replica is available", "\"instance\":\"nginx\"");
-        System.out.println("\nevery replica down: hits-backup answered " + backup.body().strip() + "; without it nginx: "
-                + none.statusCode() + " " + none.body().strip());
-        assertThat(LbStack.dbTotal() - totalBefore).as("the backup's page load, once").isEqualTo(1);
+        System.out.println(
+                "\nevery replica down: hits-backup answered " + backup.body().strip() + "; without it nginx: "
+                        + none.statusCode() + " " + none.body().strip());
+        assertThat(LbStack.dbTotal() - totalBefore)
+                .as("the backup's page load, once")
+                .isEqualTo(1);
     }
 
     @Test
@@ -171,15 +182,19 @@ class FailoverIT {
         }
         print("PostgreSQL stopped for 2 s under load", answers);
 
-        assertThat(Load.failed(answers)).as("failures are 503s, answered quickly")
+        assertThat(Load.failed(answers))
+                .as("failures are 503s, answered quickly")
                 .allSatisfy(a -> {
                     assertThat(a.status()).isEqualTo(503);
                     assertThat(a.micros()).isLessThan(TimeUnit.SECONDS.toMicros(2));
                 });
         long recovered = started + FAIL_TIMEOUT.plusSeconds(1).toNanos();
-        assertThat(answers.stream().filter(a -> a.sentNanos() < stopped)).allSatisfy(a -> assertThat(a.ok()).isTrue());
+        assertThat(answers.stream().filter(a -> a.sentNanos() < stopped))
+                .allSatisfy(a -> assertThat(a.ok()).isTrue());
         assertThat(answers.stream().filter(a -> a.sentNanos() > recovered))
-                .as("after PostgreSQL is back (+ fail_timeout)").isNotEmpty().allSatisfy(a -> assertThat(a.ok()).isTrue());
+                .as("after PostgreSQL is back (+ fail_timeout)")
+                .isNotEmpty()
+                .allSatisfy(a -> assertThat(a.ok()).isTrue());
         assertExactlyOnce(answers);
     }
 
@@ -191,10 +206,15 @@ class FailoverIT {
      */
     @Test
     void a_client_retrying_with_its_idempotency_key_is_counted_exactly_once_through_kills() {
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient client = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(2))
+                .build();
         AtomicInteger retries = new AtomicInteger();
         List<Answer> answers;
-        try (Load load = Load.steady(CONCURRENCY, i -> pageLoadUntilAnswered(client, UUID.randomUUID().toString(), retries))) {
+        try (Load load = Load.steady(
+                CONCURRENCY,
+                i -> pageLoadUntilAnswered(client, UUID.randomUUID().toString(), retries))) {
             LbStack.sleep(Duration.ofSeconds(1));
             stack.kill("postgres");
             stack.kill("hits-2");
@@ -206,18 +226,27 @@ class FailoverIT {
         }
         print("SIGKILL PostgreSQL and hits-2 under load; every page load retried with its key until answered", answers);
         System.out.println("  retries: " + retries.get());
-        assertThat(retries.get()).as("the kills cost some answers, so the client had to retry").isPositive();
-        assertThat(Load.failed(answers)).as("every page load answered in the end").isEmpty();
-        assertThat(LbStack.dbTotal() - totalBefore).as("total in PostgreSQL == distinct page loads").isEqualTo(answers.size());
+        assertThat(retries.get())
+                .as("the kills cost some answers, so the client had to retry")
+                .isPositive();
+        assertThat(Load.failed(answers))
+                .as("every page load answered in the end")
+                .isEmpty();
+        assertThat(LbStack.dbTotal() - totalBefore)
+                .as("total in PostgreSQL == distinct page loads")
+                .isEqualTo(answers.size());
     }
 
     /** One page load: sent with {@code key}, and again with the same key after a 503 or no answer, for at most 30 s. */
     private static Answer pageLoadUntilAnswered(HttpClient client, String key, AtomicInteger retries) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/")).header("Accept", "application/json")
-                .header("Idempotency-Key", key).timeout(Duration.ofSeconds(5)).build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/"))
+                .header("Accept", "application/json")
+                .header("Idempotency-Key", key)
+                .timeout(Duration.ofSeconds(5))
+                .build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
-            Answer answer = Load.send(client, request, response -> { });
+            Answer answer = Load.send(client, request, response -> {});
             if (answer.ok() || System.nanoTime() > deadline || (answer.status() != 503 && answer.status() != 0)) {
                 return answer;
             }
@@ -239,11 +268,14 @@ class FailoverIT {
     }
 
     private static void firstAnswersWithin(Duration limit, String how, Runnable breakIt) {
-        assertThat(Load.failed(Load.fixed(40, 4, i -> Load.page(LbStack.baseUrl(), i)))).as("before").isEmpty();
+        assertThat(Load.failed(Load.fixed(40, 4, i -> Load.page(LbStack.baseUrl(), i))))
+                .as("before")
+                .isEmpty();
         breakIt.run();
         List<Answer> answers = Load.fixed(3, 1, i -> Load.page(LbStack.baseUrl(), i));
-        System.out.printf("PostgreSQL %s: the next page loads through nginx took %s ms: %s%n", how,
-                answers.stream().map(a -> Long.toString(a.micros() / 1000)).toList(), Load.summary(answers));
+        System.out.printf(
+                "PostgreSQL %s: the next page loads through nginx took %s ms: %s%n",
+                how, answers.stream().map(a -> Long.toString(a.micros() / 1000)).toList(), Load.summary(answers));
         assertThat(answers).as("page loads right after PostgreSQL was %s", how).allSatisfy(a -> {
             assertThat(a.status()).isEqualTo(503);
             assertThat(a.micros()).as("microseconds").isLessThan(limit.toNanos() / 1000);

@@ -27,14 +27,21 @@ import java.util.stream.Collectors;
 final class LbStack {
     private static LocalStack stack;
 
-    private LbStack() {
-    }
+    private LbStack() {}
 
     static synchronized LocalStack get() {
         if (stack == null) {
             Path jar = Path.of(System.getProperty("hits.jar", "../hits-service/target/hits-service.jar"));
-            StackLayout layout = new StackLayout(ThrowawayDirs.create("lb-stack"), ServiceSpec.of(jar), Algorithm.ROUND_ROBIN, Ports.free(),
-                    List.of(Ports.free(), Ports.free(), Ports.free()), Ports.free(), Ports.free(), Ports.free(), jar);
+            StackLayout layout = new StackLayout(
+                    ThrowawayDirs.create("lb-stack"),
+                    ServiceSpec.of(jar),
+                    Algorithm.ROUND_ROBIN,
+                    Ports.free(),
+                    List.of(Ports.free(), Ports.free(), Ports.free()),
+                    Ports.free(),
+                    Ports.free(),
+                    Ports.free(),
+                    jar);
             stack = new LocalStack(layout, true, System.out);
             stack.up();
         }
@@ -48,13 +55,16 @@ final class LbStack {
     /** Serves {@code algorithm} over {@code topology} from the next connection on. */
     static void use(Algorithm algorithm, Topology topology) {
         LocalStack s = get();
-        String upstream = NginxConfig.upstream(algorithm, RenderTarget.LOCAL, topology,
-                NginxVersion.parse(NginxServer.version()));
-        ProcessHandle master = PidFile.process(s.layout().dir("nginx").resolve("nginx.pid")).orElseThrow();
+        String upstream = NginxConfig.upstream(
+                algorithm, RenderTarget.LOCAL, topology, NginxVersion.parse(NginxServer.version()));
+        ProcessHandle master =
+                PidFile.process(s.layout().dir("nginx").resolve("nginx.pid")).orElseThrow();
         Set<Long> oldWorkers = master.children().map(ProcessHandle::pid).collect(Collectors.toSet());
         s.reloadNginx(upstream);
         // Old workers finish their requests and exit; until then a new connection might still reach one.
-        Wait.until("nginx's old workers to exit after the reload", Duration.ofSeconds(10),
+        Wait.until(
+                "nginx's old workers to exit after the reload",
+                Duration.ofSeconds(10),
                 () -> master.children().noneMatch(c -> oldWorkers.contains(c.pid()) && !PidFile.hasExited(c)));
     }
 
@@ -76,7 +86,7 @@ final class LbStack {
                     s.start(name);
                     changed = true;
                 }
-                case RUNNING -> { }
+                case RUNNING -> {}
             }
         }
         if (changed) {

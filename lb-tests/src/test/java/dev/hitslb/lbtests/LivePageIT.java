@@ -41,11 +41,23 @@ class LivePageIT {
         Path driver = Binaries.require("chromedriver");
         ChromeOptions options = new ChromeOptions().setBinary(chromium.toFile());
         // What this machine's closed network needs: no background fetches, a fresh profile.
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1100,1100", "--user-data-dir=" + ThrowawayDirs.create("chromium"));
+        options.addArguments(
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1100,1100",
+                "--user-data-dir=" + ThrowawayDirs.create("chromium"));
         // The driver named outright: Selenium Manager would try to download one.
-        browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(driver.toFile()).build(), options);
+        browser = new ChromeDriver(
+                new ChromeDriverService.Builder()
+                        .usingDriverExecutable(driver.toFile())
+                        .build(),
+                options);
     }
 
     @AfterAll
@@ -77,7 +89,9 @@ class LivePageIT {
         await("hits-2's rate to drop to 0 on /live", () -> rate("hits-2") == 0);
         Path screenshot = Path.of("target", "live-failover.png");
         Files.copy(browser.getScreenshotAs(OutputType.FILE).toPath(), screenshot, StandardCopyOption.REPLACE_EXISTING);
-        assertThat(text("errors")).as("a killed replica costs the page nothing (%s)", shown()).isEqualTo("0");
+        assertThat(text("errors"))
+                .as("a killed replica costs the page nothing (%s)", shown())
+                .isEqualTo("0");
         assertThat(rate("hits-1")).isPositive();
         assertThat(rate("hits-3")).isPositive();
 
@@ -110,7 +124,8 @@ class LivePageIT {
 
     /** The text of the element {@code selector} picks, or null; in one step, since the page redraws twice a second. */
     private static String read(String selector) {
-        return (String) browser.executeScript("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector);
+        return (String) browser.executeScript(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", selector);
     }
 
     private static String shown() {

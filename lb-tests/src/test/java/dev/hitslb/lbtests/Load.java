@@ -35,10 +35,11 @@ final class Load implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient client = HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
-    private Load() {
-    }
+    private Load() {}
 
     /** {@code concurrency} clients sending GET / until {@link #stop()}. */
     static Load steady(String baseUrl, int concurrency) {
@@ -94,12 +95,14 @@ final class Load implements AutoCloseable {
     }
 
     static HttpRequest page(String baseUrl, int i) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + "/")).header("Accept", "application/json")
-                .timeout(Duration.ofSeconds(15)).build();
+        return HttpRequest.newBuilder(URI.create(baseUrl + "/"))
+                .header("Accept", "application/json")
+                .timeout(Duration.ofSeconds(15))
+                .build();
     }
 
     private void sendAndKeep(HttpRequest request) {
-        answers.add(send(client, request, response -> { }));
+        answers.add(send(client, request, response -> {}));
     }
 
     /** Sends {@code request} through {@code client}; {@code seen} sees the response (headers, e.g. a cookie) first. */
@@ -108,8 +111,12 @@ final class Load implements AutoCloseable {
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
             seen.accept(response);
-            return new Answer(sent, response.statusCode(), (System.nanoTime() - sent) / 1000,
-                    response.headers().firstValue("X-Instance-Id").orElse("?"), response.body());
+            return new Answer(
+                    sent,
+                    response.statusCode(),
+                    (System.nanoTime() - sent) / 1000,
+                    response.headers().firstValue("X-Instance-Id").orElse("?"),
+                    response.body());
         } catch (Exception e) {
             return new Answer(sent, 0, (System.nanoTime() - sent) / 1000, "?", e.toString());
         }
@@ -131,8 +138,8 @@ final class Load implements AutoCloseable {
             LbStack.sleep(Duration.ofMillis(50));
         }
         List<Answer> all = stop();
-        throw new AssertionError(instance + " got no traffic within " + timeout.toSeconds() + " s: "
-                + summary(all) + "\n" + table("answers", byInstance(all)));
+        throw new AssertionError(instance + " got no traffic within " + timeout.toSeconds() + " s: " + summary(all)
+                + "\n" + table("answers", byInstance(all)));
     }
 
     /** Everything answered so far. */
@@ -171,14 +178,20 @@ final class Load implements AutoCloseable {
 
     /** Answers per instance, in name order. */
     static Map<String, Long> byInstance(List<Answer> answers) {
-        return answers.stream().filter(Answer::ok)
+        return answers.stream()
+                .filter(Answer::ok)
                 .collect(Collectors.groupingBy(Answer::instance, TreeMap::new, Collectors.counting()));
     }
 
     /** Mean latency of the 2xx answers per instance, in whole milliseconds, in name order. */
     static Map<String, Long> meanMillisByInstance(List<Answer> answers) {
-        return answers.stream().filter(Answer::ok).collect(Collectors.groupingBy(Answer::instance, TreeMap::new,
-                Collectors.collectingAndThen(Collectors.averagingLong(Answer::micros), us -> Math.round(us / 1000))));
+        return answers.stream()
+                .filter(Answer::ok)
+                .collect(Collectors.groupingBy(
+                        Answer::instance,
+                        TreeMap::new,
+                        Collectors.collectingAndThen(
+                                Collectors.averagingLong(Answer::micros), us -> Math.round(us / 1000))));
     }
 
     static long slowestMillis(List<Answer> answers) {
@@ -191,16 +204,19 @@ final class Load implements AutoCloseable {
         StringBuilder out = new StringBuilder("\n" + title + " (" + total + " answers)\n");
         counts.forEach((instance, n) -> {
             double share = 100.0 * n / Math.max(1, total);
-            out.append(String.format("  %-12s %6d  %5.1f%%  %s%n", instance, n, share, "#".repeat((int) Math.round(share / 2))));
+            out.append(String.format(
+                    "  %-12s %6d  %5.1f%%  %s%n", instance, n, share, "#".repeat((int) Math.round(share / 2))));
         });
         return out.toString();
     }
 
     static String summary(List<Answer> answers) {
-        Map<Integer, Long> statuses = answers.stream()
-                .collect(Collectors.groupingBy(Answer::status, TreeMap::new, Collectors.counting()));
+        Map<Integer, Long> statuses =
+                answers.stream().collect(Collectors.groupingBy(Answer::status, TreeMap::new, Collectors.counting()));
         return "statuses " + statuses + ", slowest " + slowestMillis(answers) + " ms"
-                + failed(answers).stream().limit(3).map(a -> "\n  e.g. " + a.status() + " " + a.body().strip())
-                .collect(Collectors.joining());
+                + failed(answers).stream()
+                        .limit(3)
+                        .map(a -> "\n  e.g. " + a.status() + " " + a.body().strip())
+                        .collect(Collectors.joining());
     }
 }

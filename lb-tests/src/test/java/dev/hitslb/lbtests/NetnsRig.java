@@ -18,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * removed by {@link #close()}, and by a shutdown hook when the JVM ends first. Needs root.
  */
 final class NetnsRig implements AutoCloseable {
-    private final String tag = "hlb" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
+    private final String tag =
+            "hlb" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private final int subnet;
     private final String bridge = tag + "br";
     private final Set<String> namespaces = new LinkedHashSet<>();

@@ -33,7 +33,8 @@ final class RehearsalHost implements AutoCloseable {
     private final PostgresServer postgres;
     private final RedisServer redis;
 
-    private RehearsalHost(Path dir, Path repo, Path jar, ServiceSpec spec, NetnsRig rig, PostgresServer postgres, RedisServer redis) {
+    private RehearsalHost(
+            Path dir, Path repo, Path jar, ServiceSpec spec, NetnsRig rig, PostgresServer postgres, RedisServer redis) {
         this.dir = dir;
         this.repo = repo;
         this.jar = jar;
@@ -59,24 +60,49 @@ final class RehearsalHost implements AutoCloseable {
         Path dir = Files.createTempDirectory(Path.of("/var/tmp"), "hits-lb-rehearsal-");
         NetnsRig rig = NetnsRig.create();
         AlsoListen bridge = new AlsoListen(rig.hostAddress(), rig.network());
-        PostgresServer postgres = PostgresServer.start(dir.resolve("postgres"), Ports.free(), spec.database(), true, Optional.of(bridge));
+        PostgresServer postgres =
+                PostgresServer.start(dir.resolve("postgres"), Ports.free(), spec.database(), true, Optional.of(bridge));
         RedisServer redis = RedisServer.start(dir.resolve("redis"), Ports.free(), true, Optional.of(bridge));
         return new RehearsalHost(dir, repo, jar, spec, rig, postgres, redis);
     }
 
     /** The replicas' containers, named in {@code dns} as {@code naming} says, with this host's database and cache. */
     ReplicaContainers replicas(Dnsmasq dns, ReplicaContainers.Naming naming) {
-        return new ReplicaContainers(rig, dns, naming, jar, dir, Map.of(
-                "DB_URL", "jdbc:postgresql://" + rig.hostAddress() + ":" + postgres.port() + "/" + spec.database(),
-                "DB_USER", spec.database(), "DB_PASSWORD", spec.database(),
-                "REDIS_URL", "redis://" + rig.hostAddress() + ":" + redis.port()));
+        return new ReplicaContainers(
+                rig,
+                dns,
+                naming,
+                jar,
+                dir,
+                Map.of(
+                        "DB_URL",
+                        "jdbc:postgresql://" + rig.hostAddress() + ":" + postgres.port() + "/" + spec.database(),
+                        "DB_USER",
+                        spec.database(),
+                        "DB_PASSWORD",
+                        spec.database(),
+                        "REDIS_URL",
+                        "redis://" + rig.hostAddress() + ":" + redis.port()));
     }
 
     /** The total in PostgreSQL, read with the service's own query. */
     long total() {
-        String total = Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p",
-                Integer.toString(postgres.port()), "-U", spec.database(), "-d", spec.database(), "-Atc", spec.totalQuery()),
-                Map.of("PGPASSWORD", spec.database()), Duration.ofSeconds(10)).strip();
+        String total = Commands.run(
+                        List.of(
+                                Binaries.require("psql").toString(),
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                Integer.toString(postgres.port()),
+                                "-U",
+                                spec.database(),
+                                "-d",
+                                spec.database(),
+                                "-Atc",
+                                spec.totalQuery()),
+                        Map.of("PGPASSWORD", spec.database()),
+                        Duration.ofSeconds(10))
+                .strip();
         return Long.parseLong(total);
     }
 

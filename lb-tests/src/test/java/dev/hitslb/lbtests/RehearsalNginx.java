@@ -36,8 +36,9 @@ final class RehearsalNginx implements AutoCloseable {
     static String requireModern() {
         String version = NginxServer.version();
         if (!NginxVersion.parse(version).isAtLeast(NginxVersion.STICKY)) {
-            throw new IllegalStateException("the rehearsals need nginx >= " + NginxVersion.STICKY + " (sticky, resolve), found '"
-                    + version + "' at " + Binaries.require("nginx") + ": run " + Binaries.MODERN_NGINX_FETCH + " (or set NGINX_BIN)");
+            throw new IllegalStateException("the rehearsals need nginx >= " + NginxVersion.STICKY
+                    + " (sticky, resolve), found '" + version + "' at " + Binaries.require("nginx") + ": run "
+                    + Binaries.MODERN_NGINX_FETCH + " (or set NGINX_BIN)");
         }
         return version;
     }
@@ -46,18 +47,34 @@ final class RehearsalNginx implements AutoCloseable {
      * compose: nginx/nginx.conf with nginx/&lt;algorithm&gt;.conf (mounted at /etc/nginx/conf.d/upstream.conf),
      * listening on port 80.
      */
-    static RehearsalNginx compose(Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
-        return start(repo.resolve("nginx/nginx.conf"), repo.resolve("nginx/" + algorithm.id() + ".conf"),
-                "include /etc/nginx/conf.d/upstream.conf;", 80, rig, container, address, log);
+    static RehearsalNginx compose(
+            Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
+        return start(
+                repo.resolve("nginx/nginx.conf"),
+                repo.resolve("nginx/" + algorithm.id() + ".conf"),
+                "include /etc/nginx/conf.d/upstream.conf;",
+                80,
+                rig,
+                container,
+                address,
+                log);
     }
 
     /**
      * Kubernetes: the ConfigMap's k8s/base/nginx.conf with k8s/overlays/&lt;algorithm&gt;/upstream.conf (mounted
      * at /etc/nginx/hits/upstream.conf), listening on port 8080.
      */
-    static RehearsalNginx kubernetes(Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
-        return start(repo.resolve("k8s/base/nginx.conf"), repo.resolve("k8s/overlays/" + algorithm.id() + "/upstream.conf"),
-                "include /etc/nginx/hits/upstream.conf;", 8080, rig, container, address, log);
+    static RehearsalNginx kubernetes(
+            Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
+        return start(
+                repo.resolve("k8s/base/nginx.conf"),
+                repo.resolve("k8s/overlays/" + algorithm.id() + "/upstream.conf"),
+                "include /etc/nginx/hits/upstream.conf;",
+                8080,
+                rig,
+                container,
+                address,
+                log);
     }
 
     /**
@@ -65,8 +82,15 @@ final class RehearsalNginx implements AutoCloseable {
      * and waits for {@code port}; its output (error and access log) goes to {@code log}. The copies live
      * outside /tmp (under /var/tmp), which the container's own /tmp hides.
      */
-    private static RehearsalNginx start(Path main, Path upstream, String include, int port, NetnsRig rig, String container,
-            String address, Path log) {
+    private static RehearsalNginx start(
+            Path main,
+            Path upstream,
+            String include,
+            int port,
+            NetnsRig rig,
+            String container,
+            String address,
+            Path log) {
         Path prefix;
         try {
             prefix = Files.createTempDirectory(Path.of("/var/tmp"), "hits-lb-rehearsal-nginx-");
@@ -74,29 +98,46 @@ final class RehearsalNginx implements AutoCloseable {
             Files.createDirectories(prefix.resolve("private-tmp"));
             String config = Files.readString(main);
             if (config.split(java.util.regex.Pattern.quote(include), -1).length != 2) {
-                throw new IllegalStateException(main + " no longer has exactly one '" + include + "': update this rehearsal");
+                throw new IllegalStateException(
+                        main + " no longer has exactly one '" + include + "': update this rehearsal");
             }
             Files.copy(upstream, prefix.resolve("upstream.conf"));
-            Files.writeString(prefix.resolve("nginx.conf"), config.replace(include, "include " + prefix.resolve("upstream.conf") + ";"));
+            Files.writeString(
+                    prefix.resolve("nginx.conf"),
+                    config.replace(include, "include " + prefix.resolve("upstream.conf") + ";"));
             Files.writeString(prefix.resolve("resolv.conf"), "nameserver " + Dnsmasq.ADDRESS + "\n");
             prefix.toFile().setExecutable(true, false);
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy the committed configs", e);
         }
         String nginx = Binaries.require("nginx").toString();
-        List<String> command = rig.inside(container, List.of("sh", "-c",
-                "mount --bind \"$0\" /tmp && mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"",
-                prefix.resolve("private-tmp").toString(), prefix.resolve("resolv.conf").toString(),
-                nginx, "-p", prefix + "/", "-c", prefix.resolve("nginx.conf").toString(), "-g", "daemon off;"));
+        List<String> command = rig.inside(
+                container,
+                List.of(
+                        "sh",
+                        "-c",
+                        "mount --bind \"$0\" /tmp && mount --bind \"$1\" /etc/resolv.conf && shift && exec \"$@\"",
+                        prefix.resolve("private-tmp").toString(),
+                        prefix.resolve("resolv.conf").toString(),
+                        nginx,
+                        "-p",
+                        prefix + "/",
+                        "-c",
+                        prefix.resolve("nginx.conf").toString(),
+                        "-g",
+                        "daemon off;"));
         LocalProcess process = LocalProcess.start("nginx", command, Map.of(), log, true);
         RehearsalNginx started = new RehearsalNginx(process, prefix);
         try {
-            Wait.until("nginx on " + address + ":" + port + " (log: " + process.log() + ")", Duration.ofSeconds(15), () -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("nginx exited at start:\n" + process.logTail(30));
-                }
-                return accepts(address, port);
-            });
+            Wait.until(
+                    "nginx on " + address + ":" + port + " (log: " + process.log() + ")",
+                    Duration.ofSeconds(15),
+                    () -> {
+                        if (!process.isAlive()) {
+                            throw new IllegalStateException("nginx exited at start:\n" + process.logTail(30));
+                        }
+                        return accepts(address, port);
+                    });
         } catch (RuntimeException e) {
             started.close();
             throw e;
@@ -126,7 +167,8 @@ final class RehearsalNginx implements AutoCloseable {
     public void close() {
         process.stop("QUIT", Duration.ofSeconds(5));
         try (var files = Files.walk(prefix)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            files.sorted(java.util.Comparator.reverseOrder())
+                    .forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             throw new UncheckedIOException("could not delete " + prefix, e);
         }

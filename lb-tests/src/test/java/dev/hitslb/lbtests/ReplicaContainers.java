@@ -25,7 +25,8 @@ import java.util.function.Function;
  * {@link #leave} then {@link #terminate} is a pod scaled away (out of its Service's answer, then SIGTERM).
  */
 final class ReplicaContainers implements AutoCloseable {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
     private final NetnsRig rig;
     private final Dnsmasq dns;
     private final Path jar;
@@ -84,12 +85,18 @@ final class ReplicaContainers implements AutoCloseable {
         if (stopped.remove(name)) {
             process.signal("CONT");
         } else {
-            List<String> java = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx160m", "-XX:+ExitOnOutOfMemoryError", "-XX:ActiveProcessorCount=1", "-XX:+UseG1GC",
-                    "-jar", jar.toString());
+            List<String> java = List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xmx160m",
+                    "-XX:+ExitOnOutOfMemoryError",
+                    "-XX:ActiveProcessorCount=1",
+                    "-XX:+UseG1GC",
+                    "-jar",
+                    jar.toString());
             Map<String, String> all = new java.util.HashMap<>(env);
             all.putAll(Map.of("HTTP_PORT", "8080", "BIND_ADDRESS", "0.0.0.0", "INSTANCE_ID", name));
-            process = LocalProcess.start(name, rig.inside(name, java), all, dir.resolve(name).resolve(name + ".log"), true);
+            process = LocalProcess.start(
+                    name, rig.inside(name, java), all, dir.resolve(name).resolve(name + ".log"), true);
             processes.put(name, process);
         }
         awaitReady(name, process);
@@ -109,8 +116,13 @@ final class ReplicaContainers implements AutoCloseable {
                 throw new IllegalStateException(name + " exited at start:\n" + process.logTail(30));
             }
             try {
-                return HTTP.send(HttpRequest.newBuilder(ready).timeout(Duration.ofSeconds(2)).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                return HTTP.send(
+                                        HttpRequest.newBuilder(ready)
+                                                .timeout(Duration.ofSeconds(2))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200;
             } catch (Exception notYet) {
                 return false;
             }
@@ -138,8 +150,10 @@ final class ReplicaContainers implements AutoCloseable {
 
     /** Starts {@code names} side by side, as compose or a Deployment does, and returns once every one is ready. */
     void startAll(List<String> names) {
-        CompletableFuture.allOf(names.stream().map(n -> CompletableFuture.runAsync(() -> start(n)))
-                .toArray(CompletableFuture[]::new)).join();
+        CompletableFuture.allOf(names.stream()
+                        .map(n -> CompletableFuture.runAsync(() -> start(n)))
+                        .toArray(CompletableFuture[]::new))
+                .join();
     }
 
     /** Its address leaves its DNS name (a terminating pod leaves its Service's endpoints); it keeps running. */

@@ -43,7 +43,8 @@ final class SlowProxy implements AutoCloseable {
     }
 
     private static void pipe(Socket from, Socket to, Duration delay) {
-        try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+        try (InputStream in = from.getInputStream();
+                OutputStream out = to.getOutputStream()) {
             byte[] buffer = new byte[16384];
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 if (!delay.isZero()) {

@@ -31,7 +31,8 @@ import org.junit.jupiter.api.Test;
  * up again. Its processes outlive each ./stack command, as a user's do.
  */
 class StackScriptIT {
-    private static final Path ROOT = Path.of(System.getProperty("hits.root", "..")).toAbsolutePath().normalize();
+    private static final Path ROOT =
+            Path.of(System.getProperty("hits.root", "..")).toAbsolutePath().normalize();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern JSON = Pattern.compile("\\{\"instance\":\"(hits-\\d)\",\"hits\":(\\d+)}");
     private static Path home;
@@ -43,7 +44,13 @@ class StackScriptIT {
         port = freeRange();
         Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
         assertThat(up.exit).as(up.output).isZero();
-        assertThat(up.output).contains("hits-lb is up", "http://127.0.0.1:" + port + "/", "./stack down", "./stack kill hits-2 ", "\nnginx: /");
+        assertThat(up.output)
+                .contains(
+                        "hits-lb is up",
+                        "http://127.0.0.1:" + port + "/",
+                        "./stack down",
+                        "./stack kill hits-2 ",
+                        "\nnginx: /");
     }
 
     @AfterAll
@@ -70,9 +77,14 @@ class StackScriptIT {
     @Test
     void status_kill_start_and_a_second_up_follow_the_contract() throws Exception {
         Result status = stack("status");
-        assertThat(status.output.lines().toList()).containsExactly(
-                line("postgres", port + 20), line("redis", port + 21), line("hits-1", port + 1),
-                line("hits-2", port + 2), line("hits-backup", port + 10), line("nginx", port));
+        assertThat(status.output.lines().toList())
+                .containsExactly(
+                        line("postgres", port + 20),
+                        line("redis", port + 21),
+                        line("hits-1", port + 1),
+                        line("hits-2", port + 2),
+                        line("hits-backup", port + 10),
+                        line("nginx", port));
 
         Result again = stack("up", "--port", Integer.toString(port));
         assertThat(again.exit).isNotZero();
@@ -80,7 +92,9 @@ class StackScriptIT {
 
         assertThat(stack("kill", "hits-2").output).contains("hits-2 down");
         for (int i = 0; i < 6; i++) {
-            assertThat(getJson()).as("a killed replica costs the client nothing").contains("\"instance\":\"hits-1\"");
+            assertThat(getJson())
+                    .as("a killed replica costs the client nothing")
+                    .contains("\"instance\":\"hits-1\"");
         }
         assertThat(stack("pause", "hits-1").output).contains("hits-1 paused");
         assertThat(stack("status").output).contains("hits-1 paused pid=");
@@ -102,7 +116,8 @@ class StackScriptIT {
         assertThat(stack("down").exit).isZero();
         assertThat(stack("status").output.lines()).allSatisfy(l -> assertThat(l).contains(" down pid=-"));
         IntStream.of(port, port + 1, port + 2, port + 10, port + 20, port + 21)
-                .forEach(p -> assertThat(Ports.accepts(p)).as("port %d after down", p).isFalse());
+                .forEach(p ->
+                        assertThat(Ports.accepts(p)).as("port %d after down", p).isFalse());
         Result up = stack("up", "--port", Integer.toString(port), "--replicas", "2");
         assertThat(up.exit).as(up.output).isZero();
         assertThat(total()).isEqualTo(before);
@@ -113,8 +128,13 @@ class StackScriptIT {
         long before = total();
         // nginx's workers outlive a SIGKILL of their master: they keep the port and answer.
         Signals.send(pidOf("nginx"), "KILL");
-        Wait.until("nginx's master to be gone", Duration.ofSeconds(5), () -> stack("status").output.contains("nginx orphaned pid="));
-        assertThat(Ports.accepts(port)).as("the workers still hold nginx's port").isTrue();
+        Wait.until(
+                "nginx's master to be gone",
+                Duration.ofSeconds(5),
+                () -> stack("status").output.contains("nginx orphaned pid="));
+        assertThat(Ports.accepts(port))
+                .as("the workers still hold nginx's port")
+                .isTrue();
         for (String name : List.of("postgres", "redis", "hits-1", "hits-2", "hits-backup")) {
             Signals.send(pidOf(name), "KILL");
         }
@@ -128,7 +148,8 @@ class StackScriptIT {
 
     @Test
     void watch_shows_each_process_the_answers_a_second_and_the_total() throws Exception {
-        CompletableFuture<Result> watch = CompletableFuture.supplyAsync(() -> stack("watch", "--frames", "1", "--interval", "2"));
+        CompletableFuture<Result> watch =
+                CompletableFuture.supplyAsync(() -> stack("watch", "--frames", "1", "--interval", "2"));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!watch.isDone() && System.nanoTime() < deadline) {
             getJson(); // page loads for the screen to count, for as long as it watches
@@ -136,8 +157,10 @@ class StackScriptIT {
         Result shown = watch.get(30, TimeUnit.SECONDS);
         assertThat(shown.exit).as(shown.output).isZero();
         assertThat(shown.output).contains("answers/s", "errors/s", "total in PostgreSQL: ");
-        assertThat(shown.output.lines()).anySatisfy(l -> assertThat(l).matches("hits-1 +running +\\d+ +[1-9][0-9.]* *"));
-        assertThat(shown.output.lines()).anySatisfy(l -> assertThat(l).matches("nginx +running +\\d+ +[1-9][0-9.]* +0\\.0"));
+        assertThat(shown.output.lines())
+                .anySatisfy(l -> assertThat(l).matches("hits-1 +running +\\d+ +[1-9][0-9.]* *"));
+        assertThat(shown.output.lines())
+                .anySatisfy(l -> assertThat(l).matches("nginx +running +\\d+ +[1-9][0-9.]* +0\\.0"));
     }
 
     @Test
@@ -145,7 +168,9 @@ class StackScriptIT {
         // As if another ./stack up were running: it holds this lock for as long as it works.
         Process other = new ProcessBuilder("flock", home.resolve(".lock").toString(), "sleep", "30").start();
         try {
-            Wait.until("the other command to hold the lock", Duration.ofSeconds(5),
+            Wait.until(
+                    "the other command to hold the lock",
+                    Duration.ofSeconds(5),
                     () -> other.descendants().findAny().isPresent());
             Result down = stack("down");
             assertThat(down.exit).isEqualTo(1);
@@ -159,14 +184,17 @@ class StackScriptIT {
     }
 
     private static long pidOf(String name) throws IOException {
-        return Long.parseLong(Files.readString(home.resolve(name).resolve(name + ".pid")).strip());
+        return Long.parseLong(
+                Files.readString(home.resolve(name).resolve(name + ".pid")).strip());
     }
 
     @Test
     void nothing_listens_beyond_loopback() throws IOException {
         // Replicas bound every interface once: anyone reaching the host skipped nginx (its request ids,
         // its limits) and read /metrics. ./stack promises 127.0.0.1 for every process it starts.
-        for (int p : List.of(port, port + 1, port + 2, port + 10, port + 20, port + 21)) { // nginx, hits-1, hits-2, hits-backup, PostgreSQL, Redis
+        for (int p : List.of(
+                port, port + 1, port + 2, port + 10, port + 20,
+                port + 21)) { // nginx, hits-1, hits-2, hits-backup, PostgreSQL, Redis
             assertThat(listeningAddresses(p)).as("listening on port %d", p).containsOnly("127.0.0.1");
         }
     }
@@ -175,13 +203,17 @@ class StackScriptIT {
     private static List<String> listeningAddresses(int port) throws IOException {
         List<String> addresses = new ArrayList<>();
         for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
-            for (String row : Files.readAllLines(Path.of(table)).stream().skip(1).toList()) { // after the header
+            for (String row :
+                    Files.readAllLines(Path.of(table)).stream().skip(1).toList()) { // after the header
                 String[] fields = row.trim().split("\\s+");
                 String[] local = fields[1].split(":");
                 if (fields[3].equals("0A") && Integer.parseInt(local[1], 16) == port) {
-                    addresses.add(local[0].length() == 8 ? ipv4(local[0])
-                            : local[0].startsWith(IPV4_MAPPED) ? ipv4(local[0].substring(IPV4_MAPPED.length()))
-                            : "[" + local[0] + "]");
+                    addresses.add(
+                            local[0].length() == 8
+                                    ? ipv4(local[0])
+                                    : local[0].startsWith(IPV4_MAPPED)
+                                            ? ipv4(local[0].substring(IPV4_MAPPED.length()))
+                                            : "[" + local[0] + "]");
                 }
             }
         }
@@ -203,20 +235,28 @@ class StackScriptIT {
 
     private static String pid(String name) {
         try {
-            return java.nio.file.Files.readString(home.resolve(name).resolve(name + ".pid")).strip();
+            return java.nio.file.Files.readString(home.resolve(name).resolve(name + ".pid"))
+                    .strip();
         } catch (IOException e) {
             return "(no pid file)";
         }
     }
 
     private static String getJson() throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                .header("Accept", "application/json").build(), HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+                                .header("Accept", "application/json")
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
     }
 
     private static long total() throws IOException, InterruptedException {
-        Matcher m = JSON.matcher(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/hits")).build(),
-                HttpResponse.BodyHandlers.ofString()).body());
+        Matcher m = JSON.matcher(HTTP.send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/hits"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body());
         assertThat(m.matches()).isTrue();
         return Long.parseLong(m.group(2));
     }
@@ -232,20 +272,21 @@ class StackScriptIT {
         throw new IllegalStateException("no free range of 22 ports found between 20000 and 40021");
     }
 
-    private record Result(int exit, String output) {
-    }
+    private record Result(int exit, String output) {}
 
     private static Result stack(String... args) {
         List<String> command = new ArrayList<>(List.of(ROOT.resolve("stack").toString()));
         command.addAll(List.of(args));
         try {
-            ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
             builder.environment().put("HITS_STACK_HOME", home.toString());
             Process process = builder.start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("./stack " + String.join(" ", args) + " did not finish in 120 s:\n" + output);
+                throw new IllegalStateException(
+                        "./stack " + String.join(" ", args) + " did not finish in 120 s:\n" + output);
             }
             return new Result(process.exitValue(), output);
         } catch (IOException e) {

@@ -7,5 +7,4 @@ package dev.hitslb.servers;
  * @param address an address of this host, e.g. the bridge's {@code 10.77.0.1}
  * @param clients the network those clients come from, in CIDR form, e.g. {@code 10.77.0.0/24}
  */
-public record AlsoListen(String address, String clients) {
-}
+public record AlsoListen(String address, String clients) {}

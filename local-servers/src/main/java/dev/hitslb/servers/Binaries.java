@@ -21,8 +21,7 @@ public final class Binaries {
     /** The command that caches a modern nginx (>= 1.29.6, which sticky needs). */
     public static final String MODERN_NGINX_FETCH = "tools/modern-nginx fetch";
 
-    private Binaries() {
-    }
+    private Binaries() {}
 
     /** Debian's apt package that provides each binary we start. */
     private static String packageFor(String name) {
@@ -87,9 +86,12 @@ public final class Binaries {
         if (nginxBin.isPresent()) {
             Path path = Path.of(nginxBin.get()).toAbsolutePath();
             if (!isExecutableFile(path)) {
-                throw new MissingBinaryException("NGINX_BIN=" + nginxBin.get() + " is not an executable file: point"
-                        + " NGINX_BIN at an nginx, or unset it to use the cached modern nginx (" + MODERN_NGINX_FETCH
-                        + ") or the system's", MODERN_NGINX_FETCH);
+                throw new MissingBinaryException(
+                        "NGINX_BIN=" + nginxBin.get() + " is not an executable file: point"
+                                + " NGINX_BIN at an nginx, or unset it to use the cached modern nginx ("
+                                + MODERN_NGINX_FETCH
+                                + ") or the system's",
+                        MODERN_NGINX_FETCH);
             }
             return new NginxChoice(path, NginxChoice.Source.NGINX_BIN);
         }
@@ -99,10 +101,14 @@ public final class Binaries {
         }
         return system.get()
                 .map(path -> new NginxChoice(path, NginxChoice.Source.SYSTEM))
-                .orElseThrow(() -> new MissingBinaryException("'nginx' was not found: NGINX_BIN is unset, there is"
-                        + " no cached modern nginx at " + wrapper + ", and none on the PATH or in Debian's folders."
-                        + " Install it with: " + installHint("nginx") + " (Debian 12's 1.22.1: every algorithm but"
-                        + " sticky), or get nginx >= 1.29.6 with: " + MODERN_NGINX_FETCH, installHint("nginx")));
+                .orElseThrow(() -> new MissingBinaryException(
+                        "'nginx' was not found: NGINX_BIN is unset, there is"
+                                + " no cached modern nginx at " + wrapper
+                                + ", and none on the PATH or in Debian's folders."
+                                + " Install it with: " + installHint("nginx")
+                                + " (Debian 12's 1.22.1: every algorithm but"
+                                + " sticky), or get nginx >= 1.29.6 with: " + MODERN_NGINX_FETCH,
+                        installHint("nginx")));
     }
 
     /**
@@ -110,8 +116,11 @@ public final class Binaries {
      * {@code ${HITS_LB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/hits-lb}/nginx/bin/nginx}.
      */
     static Path modernNginxWrapper(Map<String, String> env, Path home) {
-        Path cache = nonBlank(env.get("HITS_LB_CACHE")).map(Path::of)
-                .orElseGet(() -> nonBlank(env.get("XDG_CACHE_HOME")).map(Path::of).orElse(home.resolve(".cache"))
+        Path cache = nonBlank(env.get("HITS_LB_CACHE"))
+                .map(Path::of)
+                .orElseGet(() -> nonBlank(env.get("XDG_CACHE_HOME"))
+                        .map(Path::of)
+                        .orElse(home.resolve(".cache"))
                         .resolve("hits-lb"));
         return cache.resolve("nginx").resolve("bin").resolve("nginx");
     }
@@ -142,9 +151,10 @@ public final class Binaries {
             return List.of();
         }
         try (Stream<Path> versions = Files.list(root)) {
-            return versions
-                    .filter(p -> p.getFileName().toString().matches("\\d+"))
-                    .sorted(Comparator.comparingInt((Path p) -> Integer.parseInt(p.getFileName().toString())).reversed())
+            return versions.filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .sorted(Comparator.comparingInt(
+                                    (Path p) -> Integer.parseInt(p.getFileName().toString()))
+                            .reversed())
                     .map(p -> p.resolve("bin"))
                     .toList();
         } catch (IOException e) {
@@ -183,8 +193,10 @@ public final class Binaries {
         }
 
         static MissingBinaryException notFound(String name) {
-            return new MissingBinaryException("'" + name + "' was not found on the PATH or in Debian's folders."
-                    + " Install it with: " + installHint(name), installHint(name));
+            return new MissingBinaryException(
+                    "'" + name + "' was not found on the PATH or in Debian's folders." + " Install it with: "
+                            + installHint(name),
+                    installHint(name));
         }
 
         public String installCommand() {

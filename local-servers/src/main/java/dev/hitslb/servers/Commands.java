@@ -14,8 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs a command to completion and fails with its output when it does not succeed. */
 public final class Commands {
-    private Commands() {
-    }
+    private Commands() {}
 
     /** The command's combined output; throws with that output on a non-zero exit or after 60 s. */
     static String run(List<String> command, Map<String, String> env) {
@@ -28,18 +27,20 @@ public final class Commands {
         try {
             // To a file, not a pipe: reading a pipe to its end would wait for the command however long it takes.
             output = Files.createTempFile("hits-lb-command", ".out");
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+            ProcessBuilder builder =
+                    new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
             builder.environment().putAll(env);
             Process process = builder.start();
             process.getOutputStream().close();
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s: " + String.join(" ", command));
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toSeconds() + " s: " + String.join(" ", command));
             }
             String text = new String(Files.readAllBytes(output), StandardCharsets.UTF_8);
             if (process.exitValue() != 0) {
-                throw new IllegalStateException("'" + String.join(" ", command) + "' exited with "
-                        + process.exitValue() + ":\n" + text);
+                throw new IllegalStateException(
+                        "'" + String.join(" ", command) + "' exited with " + process.exitValue() + ":\n" + text);
             }
             return text;
         } catch (IOException e) {
@@ -66,8 +67,8 @@ public final class Commands {
         if (!isRoot()) {
             return command;
         }
-        List<String> wrapped = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user,
-                "--init-groups", "--"));
+        List<String> wrapped =
+                new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--"));
         wrapped.addAll(command);
         return wrapped;
     }

@@ -36,8 +36,9 @@ public final class LocalProcess {
             """;
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> THROWAWAY.forEach(p -> p.stop(Duration.ofSeconds(2))),
-                "local-servers-cleanup"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> THROWAWAY.forEach(p -> p.stop(Duration.ofSeconds(2))), "local-servers-cleanup"));
     }
 
     private final String name;
@@ -54,8 +55,8 @@ public final class LocalProcess {
      * Starts {@code command}, appending its output to {@code log} and writing its pid beside it
      * ({@code name.pid}). A throwaway process is ended when this JVM exits.
      */
-    public static LocalProcess start(String name, List<String> command, Map<String, String> env, Path log,
-                                     boolean throwaway) {
+    public static LocalProcess start(
+            String name, List<String> command, Map<String, String> env, Path log, boolean throwaway) {
         return start(name, command, env, log, 0, throwaway);
     }
 
@@ -67,10 +68,10 @@ public final class LocalProcess {
      * outlive this JVM with the process it serves (./stack), so it cannot be a thread here, and it ends by
      * itself when the pipe closes.
      */
-    public static LocalProcess start(String name, List<String> command, Map<String, String> env, Path log,
-                                     long logLimit, boolean throwaway) {
-        List<String> rotator = List.of("sh", "-c", LOG_ROTATOR, "log-rotator", log.toAbsolutePath().toString(),
-                Long.toString(logLimit));
+    public static LocalProcess start(
+            String name, List<String> command, Map<String, String> env, Path log, long logLimit, boolean throwaway) {
+        List<String> rotator = List.of(
+                "sh", "-c", LOG_ROTATOR, "log-rotator", log.toAbsolutePath().toString(), Long.toString(logLimit));
         if (!throwaway) {
             // A server that outlives this JVM (./stack) gets a session of its own, so closing the
             // terminal that started it (SIGHUP) does not end it. setsid execs in place: same pid.
@@ -84,16 +85,22 @@ public final class LocalProcess {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .directory(folder)
                     .redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             builder.environment().putAll(env);
             Process process;
             if (logLimit > 0) {
                 // The pipe runs from one to the other directly; this JVM keeps no end of it.
-                process = ProcessBuilder.startPipeline(List.of(builder, new ProcessBuilder(rotator).directory(folder)
-                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .redirectError(ProcessBuilder.Redirect.DISCARD))).getFirst();
+                process = ProcessBuilder.startPipeline(List.of(
+                                builder,
+                                new ProcessBuilder(rotator)
+                                        .directory(folder)
+                                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                                        .redirectError(ProcessBuilder.Redirect.DISCARD)))
+                        .getFirst();
             } else {
-                process = builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+                process = builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                        .start();
             }
             LocalProcess started = new LocalProcess(name, process, log);
             Files.writeString(log.resolveSibling(name + ".pid"), started.pid() + "\n");

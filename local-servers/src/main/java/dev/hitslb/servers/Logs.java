@@ -7,8 +7,7 @@ import java.util.List;
 
 /** Reading the end of a server's log for error messages. */
 public final class Logs {
-    private Logs() {
-    }
+    private Logs() {}
 
     /** The last {@code lines} lines of {@code log}, or a note that there is none. */
     public static String tail(Path log, int lines) {

@@ -45,8 +45,16 @@ public final class NginxServer implements ServerControl {
     public static String check(Path prefix) {
         Path dir = prepare(prefix.toAbsolutePath());
         try {
-            return Commands.run(List.of(Binaries.require("nginx").toString(), "-t", "-q",
-                    "-p", dir + "/", "-c", dir.resolve(CONFIG).toString()), Map.of());
+            return Commands.run(
+                    List.of(
+                            Binaries.require("nginx").toString(),
+                            "-t",
+                            "-q",
+                            "-p",
+                            dir + "/",
+                            "-c",
+                            dir.resolve(CONFIG).toString()),
+                    Map.of());
         } catch (Binaries.MissingBinaryException e) {
             throw e;
         } catch (IllegalStateException e) {
@@ -56,7 +64,8 @@ public final class NginxServer implements ServerControl {
 
     /** The version of the local nginx binary, as {@code nginx -v} prints it ("nginx version: nginx/1.22.1"). */
     public static String version() {
-        return Commands.run(List.of(Binaries.require("nginx").toString(), "-v"), Map.of()).strip();
+        return Commands.run(List.of(Binaries.require("nginx").toString(), "-v"), Map.of())
+                .strip();
     }
 
     public int port() {
@@ -86,16 +95,29 @@ public final class NginxServer implements ServerControl {
             return;
         }
         check(prefix);
-        process = LocalProcess.start("nginx", List.of(Binaries.require("nginx").toString(),
-                "-p", prefix + "/", "-c", prefix.resolve(CONFIG).toString(), "-g", "daemon off;"),
-                Map.of(), log(), throwaway);
-        Wait.until("nginx on port " + port + " (log: " + prefix.resolve("logs/error.log") + ")", Duration.ofSeconds(15), () -> {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("nginx exited at start:\n" + process.logTail(20)
-                        + Logs.tail(prefix.resolve("logs/error.log"), 20));
-            }
-            return Ports.accepts(port);
-        });
+        process = LocalProcess.start(
+                "nginx",
+                List.of(
+                        Binaries.require("nginx").toString(),
+                        "-p",
+                        prefix + "/",
+                        "-c",
+                        prefix.resolve(CONFIG).toString(),
+                        "-g",
+                        "daemon off;"),
+                Map.of(),
+                log(),
+                throwaway);
+        Wait.until(
+                "nginx on port " + port + " (log: " + prefix.resolve("logs/error.log") + ")",
+                Duration.ofSeconds(15),
+                () -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("nginx exited at start:\n" + process.logTail(20)
+                                + Logs.tail(prefix.resolve("logs/error.log"), 20));
+                    }
+                    return Ports.accepts(port);
+                });
     }
 
     /** Graceful: SIGQUIT lets workers finish their requests; SIGKILL after 10 s. */

@@ -13,13 +13,14 @@ import java.util.stream.Stream;
  * recycled pid that now belongs to something else is never signalled.
  */
 public final class PidFile {
-    private PidFile() {
-    }
+    private PidFile() {}
 
     /** The live process recorded in {@code pidFile}, if it is still the one we started. */
     public static Optional<ProcessHandle> process(Path pidFile) {
         Path folder = pidFile.toAbsolutePath().getParent();
-        return recorded(pidFile).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
+        return recorded(pidFile)
+                .flatMap(ProcessHandle::of)
+                .filter(ProcessHandle::isAlive)
                 .filter(p -> workingDirIsInside(p.pid(), folder));
     }
 
@@ -37,8 +38,11 @@ public final class PidFile {
         }
         Path folder = pidFile.toAbsolutePath().getParent();
         try (Stream<ProcessHandle> all = ProcessHandle.allProcesses()) {
-            return all.filter(p -> p.pid() != leader.get() && session(p.pid()) == leader.get() && !hasExited(p)
-                    && workingDirIsInside(p.pid(), folder)).toList();
+            return all.filter(p -> p.pid() != leader.get()
+                            && session(p.pid()) == leader.get()
+                            && !hasExited(p)
+                            && workingDirIsInside(p.pid(), folder))
+                    .toList();
         }
     }
 
@@ -78,7 +82,8 @@ public final class PidFile {
     private static Optional<String> stat(long pid, int index) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            // "pid (comm) S ppid pgrp session ...": the fields follow the last ')' (comm may contain spaces and parentheses).
+            // "pid (comm) S ppid pgrp session ...": the fields follow the last ')' (comm may contain spaces and
+            // parentheses).
             return Optional.of(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[index]);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -87,7 +92,8 @@ public final class PidFile {
 
     private static boolean workingDirIsInside(long pid, Path folder) {
         try {
-            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd")).startsWith(folder);
+            return Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "cwd"))
+                    .startsWith(folder);
         } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return false;
         }

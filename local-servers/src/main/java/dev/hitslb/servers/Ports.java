@@ -10,8 +10,7 @@ import java.time.Duration;
 
 /** Loopback port helpers. */
 public final class Ports {
-    private Ports() {
-    }
+    private Ports() {}
 
     /** A port that was free on 127.0.0.1 a moment ago (the kernel picks it). */
     public static int free() {

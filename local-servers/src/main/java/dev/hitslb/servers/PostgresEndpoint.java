@@ -1,5 +1,4 @@
 package dev.hitslb.servers;
 
 /** Where a PostgreSQL database is and how to log in. */
-public record PostgresEndpoint(String jdbcUrl, String user, String password) {
-}
+public record PostgresEndpoint(String jdbcUrl, String user, String password) {}

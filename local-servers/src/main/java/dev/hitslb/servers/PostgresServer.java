@@ -35,7 +35,8 @@ public final class PostgresServer implements ServerControl {
 
     private PostgresServer(Path home, int port, String database, boolean throwaway, Optional<AlsoListen> alsoListen) {
         if (!database.matches("[a-z_][a-z0-9_]*") || database.equals(ADMIN)) {
-            throw new IllegalArgumentException("database name '" + database + "': lower-case letters, digits and _ only, not '" + ADMIN + "'");
+            throw new IllegalArgumentException(
+                    "database name '" + database + "': lower-case letters, digits and _ only, not '" + ADMIN + "'");
         }
         this.home = home;
         this.port = port;
@@ -53,7 +54,8 @@ public final class PostgresServer implements ServerControl {
     }
 
     /** As {@link #start(Path, int, String, boolean)}, also listening on {@code also}'s address for its clients. */
-    public static PostgresServer start(Path home, int port, String database, boolean throwaway, Optional<AlsoListen> also) {
+    public static PostgresServer start(
+            Path home, int port, String database, boolean throwaway, Optional<AlsoListen> also) {
         PostgresServer server = new PostgresServer(home.toAbsolutePath(), port, database, throwaway, also);
         server.initIfNew();
         server.allowClients();
@@ -106,10 +108,18 @@ public final class PostgresServer implements ServerControl {
             Path pwfile = home.resolve("pwfile");
             Files.writeString(pwfile, ADMIN + "\n");
             handToServerUser(home);
-            Commands.run(Commands.asUserIfRoot(OS_USER, List.of(
-                    Binaries.require("initdb").toString(),
-                    "--pgdata=" + data(), "--username=" + ADMIN, "--pwfile=" + pwfile,
-                    "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8")), Map.of());
+            Commands.run(
+                    Commands.asUserIfRoot(
+                            OS_USER,
+                            List.of(
+                                    Binaries.require("initdb").toString(),
+                                    "--pgdata=" + data(),
+                                    "--username=" + ADMIN,
+                                    "--pwfile=" + pwfile,
+                                    "--auth=scram-sha-256",
+                                    "--encoding=UTF8",
+                                    "--locale=C.UTF-8")),
+                    Map.of());
             Files.delete(pwfile);
         } catch (IOException e) {
             throw new UncheckedIOException("could not initialise PostgreSQL in " + data(), e);
@@ -140,10 +150,16 @@ public final class PostgresServer implements ServerControl {
         }
         removeLockOfDeadServer();
         List<String> command = new ArrayList<>(List.of(
-                Binaries.require("postgres").toString(), "-D", data().toString(),
-                "-p", Integer.toString(port),
-                "-c", "listen_addresses=127.0.0.1" + alsoListen.map(a -> "," + a.address()).orElse(""),
-                "-c", "unix_socket_directories="));
+                Binaries.require("postgres").toString(),
+                "-D",
+                data().toString(),
+                "-p",
+                Integer.toString(port),
+                "-c",
+                "listen_addresses=127.0.0.1"
+                        + alsoListen.map(a -> "," + a.address()).orElse(""),
+                "-c",
+                "unix_socket_directories="));
         process = LocalProcess.start("postgres", Commands.asUserIfRoot(OS_USER, command), Map.of(), log(), throwaway);
         Wait.until("PostgreSQL on port " + port + " (log: " + log() + ")", Duration.ofSeconds(30), () -> {
             if (!process.isAlive()) {
@@ -173,8 +189,19 @@ public final class PostgresServer implements ServerControl {
 
     private boolean isReady() {
         try {
-            Commands.run(List.of(Binaries.require("pg_isready").toString(), "-q", "-h", "127.0.0.1",
-                    "-p", Integer.toString(port), "-d", "postgres", "-U", database), Map.of());
+            Commands.run(
+                    List.of(
+                            Binaries.require("pg_isready").toString(),
+                            "-q",
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            Integer.toString(port),
+                            "-d",
+                            "postgres",
+                            "-U",
+                            database),
+                    Map.of());
             return true;
         } catch (IllegalStateException notYet) {
             return false;
@@ -191,12 +218,16 @@ public final class PostgresServer implements ServerControl {
         if (!canLogIn(ADMIN)) {
             psql(database, "CREATE ROLE " + ADMIN + " LOGIN SUPERUSER PASSWORD '" + ADMIN + "'");
         }
-        if (psql(ADMIN, "SELECT 1 FROM pg_roles WHERE rolname = '" + database + "'").isBlank()) {
+        if (psql(ADMIN, "SELECT 1 FROM pg_roles WHERE rolname = '" + database + "'")
+                .isBlank()) {
             psql(ADMIN, "CREATE ROLE " + database);
         }
-        psql(ADMIN, "ALTER ROLE " + database + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
-                + " PASSWORD '" + database + "'");
-        if (psql(ADMIN, "SELECT 1 FROM pg_database WHERE datname = '" + database + "'").isBlank()) {
+        psql(
+                ADMIN,
+                "ALTER ROLE " + database + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+                        + " PASSWORD '" + database + "'");
+        if (psql(ADMIN, "SELECT 1 FROM pg_database WHERE datname = '" + database + "'")
+                .isBlank()) {
             psql(ADMIN, "CREATE DATABASE " + database + " OWNER " + database);
         }
     }
@@ -212,9 +243,27 @@ public final class PostgresServer implements ServerControl {
 
     /** Runs {@code sql} as {@code role} (whose password is its name) and returns what it printed. */
     private String psql(String role, String sql) {
-        return Commands.run(List.of(Binaries.require("psql").toString(), "-X", "-q", "-t", "-A",
-                "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", role, "-d", "postgres",
-                "-v", "ON_ERROR_STOP=1", "-c", sql), Map.of("PGPASSWORD", role)).strip();
+        return Commands.run(
+                        List.of(
+                                Binaries.require("psql").toString(),
+                                "-X",
+                                "-q",
+                                "-t",
+                                "-A",
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                Integer.toString(port),
+                                "-U",
+                                role,
+                                "-d",
+                                "postgres",
+                                "-v",
+                                "ON_ERROR_STOP=1",
+                                "-c",
+                                sql),
+                        Map.of("PGPASSWORD", role))
+                .strip();
     }
 
     /** Fast shutdown (SIGINT): aborts open transactions and waits for the server to exit. */
@@ -261,7 +310,8 @@ public final class PostgresServer implements ServerControl {
         try (Stream<Path> paths = Files.walk(home)) {
             for (Path p : paths.toList()) {
                 Files.setOwner(p, owner);
-                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class).setGroup(group);
+                Files.getFileAttributeView(p, java.nio.file.attribute.PosixFileAttributeView.class)
+                        .setGroup(group);
             }
         }
         Files.setPosixFilePermissions(home.resolve("data"), PosixFilePermissions.fromString("rwx------"));

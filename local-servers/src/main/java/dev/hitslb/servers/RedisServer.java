@@ -50,7 +50,8 @@ public final class RedisServer implements ServerControl {
         return start(home, port, throwaway, List.of(), also);
     }
 
-    private static RedisServer start(Path home, int port, boolean throwaway, List<String> options, Optional<AlsoListen> also) {
+    private static RedisServer start(
+            Path home, int port, boolean throwaway, List<String> options, Optional<AlsoListen> also) {
         RedisServer server = new RedisServer(home, port, throwaway, options, also);
         server.start();
         return server;
@@ -83,9 +84,18 @@ public final class RedisServer implements ServerControl {
             return;
         }
         // A cache: nothing is saved to disk, so a restarted Redis starts empty, as after a crash.
-        List<String> command = new ArrayList<>(List.of(Binaries.require("redis-server").toString(),
-                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                "--dir", home.toString()));
+        List<String> command = new ArrayList<>(List.of(
+                Binaries.require("redis-server").toString(),
+                "--port",
+                Integer.toString(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                home.toString()));
         command.addAll(options);
         alsoListen.ifPresent(a -> {
             command.add(command.indexOf("127.0.0.1") + 1, a.address());

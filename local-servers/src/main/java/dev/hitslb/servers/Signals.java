@@ -4,8 +4,7 @@ import java.io.IOException;
 
 /** POSIX signals by pid, through kill(1): the JDK sends only TERM and KILL. */
 public final class Signals {
-    private Signals() {
-    }
+    private Signals() {}
 
     /** Sends {@code signal} (TERM, INT, KILL, STOP, CONT, ...) to {@code pid}; false if no such process. */
     public static boolean send(long pid, String signal) {

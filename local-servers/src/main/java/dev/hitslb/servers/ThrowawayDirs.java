@@ -20,15 +20,15 @@ public final class ThrowawayDirs {
     private static final Path ROOT = Path.of(System.getProperty("java.io.tmpdir"), "hits-lb-throwaway");
     private static Path mine;
 
-    private ThrowawayDirs() {
-    }
+    private ThrowawayDirs() {}
 
     /** A new folder for one server, under this JVM's parent folder. */
     public static synchronized Path create(String name) {
         try {
             if (mine == null) {
                 reapOrphans(ROOT);
-                mine = Files.createDirectories(ROOT.resolve(Long.toString(ProcessHandle.current().pid())));
+                mine = Files.createDirectories(
+                        ROOT.resolve(Long.toString(ProcessHandle.current().pid())));
             }
             return Files.createTempDirectory(mine, name + "-");
         } catch (IOException e) {
@@ -55,7 +55,10 @@ public final class ThrowawayDirs {
         try (Stream<Path> files = Files.walk(run)) {
             for (Path pidFile : files.filter(p -> p.toString().endsWith(".pid")).toList()) {
                 PidFile.process(pidFile).ifPresent(process -> {
-                    log.info("ending {} (pid {}) left behind by a test run that died", pidFile.getFileName(), process.pid());
+                    log.info(
+                            "ending {} (pid {}) left behind by a test run that died",
+                            pidFile.getFileName(),
+                            process.pid());
                     Signals.send(process.pid(), "KILL");
                 });
             }

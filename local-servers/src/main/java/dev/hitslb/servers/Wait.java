@@ -6,8 +6,7 @@ import java.util.function.BooleanSupplier;
 
 /** Polls a condition until it holds or a deadline passes. */
 public final class Wait {
-    private Wait() {
-    }
+    private Wait() {}
 
     /**
      * Polls every 20 ms.
@@ -18,7 +17,8 @@ public final class Wait {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + timeout.toMillis() + " ms waiting for " + what,
+                throw new IllegalStateException(
+                        "timed out after " + timeout.toMillis() + " ms waiting for " + what,
                         new TimeoutException(what));
             }
             try {

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BinariesTest {
     @TempDir
     Path tmp;
+
     @Test
     void a_missing_binary_names_the_exact_install_command() {
         assertThatThrownBy(() -> Binaries.require("no-such-server-binary"))
@@ -92,11 +93,27 @@ class BinariesTest {
         Path wrapper = executable(tmp.resolve("mine/nginx/bin/nginx"));
         Map<String, String> env = Map.of("XDG_CACHE_HOME", tmp.resolve("xdg").toString());
 
-        assertThat(Binaries.chooseNginx(env, tmp, system()).path()).isEqualTo(tmp.resolve("xdg/hits-lb/nginx/bin/nginx"));
-        assertThat(Binaries.chooseNginx(Map.of("HITS_LB_CACHE", tmp.resolve("mine").toString(),
-                "XDG_CACHE_HOME", tmp.resolve("xdg").toString()), tmp, system()).path()).isEqualTo(wrapper);
-        assertThat(Binaries.chooseNginx(Map.of("HITS_LB_CACHE", tmp.resolve("empty").toString(),
-                "XDG_CACHE_HOME", tmp.resolve("xdg").toString()), tmp, system()).source())
+        assertThat(Binaries.chooseNginx(env, tmp, system()).path())
+                .isEqualTo(tmp.resolve("xdg/hits-lb/nginx/bin/nginx"));
+        assertThat(Binaries.chooseNginx(
+                                Map.of(
+                                        "HITS_LB_CACHE",
+                                        tmp.resolve("mine").toString(),
+                                        "XDG_CACHE_HOME",
+                                        tmp.resolve("xdg").toString()),
+                                tmp,
+                                system())
+                        .path())
+                .isEqualTo(wrapper);
+        assertThat(Binaries.chooseNginx(
+                                Map.of(
+                                        "HITS_LB_CACHE",
+                                        tmp.resolve("empty").toString(),
+                                        "XDG_CACHE_HOME",
+                                        tmp.resolve("xdg").toString()),
+                                tmp,
+                                system())
+                        .source())
                 .isEqualTo(NginxChoice.Source.SYSTEM);
     }
 
@@ -115,7 +132,9 @@ class BinariesTest {
         NginxChoice choice = Binaries.chooseNginx(Map.of(), tmp, system());
 
         assertThat(choice.path()).isEqualTo(Path.of("/usr/sbin/nginx"));
-        assertThat(choice.describe()).startsWith("nginx: /usr/sbin/nginx (the system's").contains("tools/modern-nginx fetch");
+        assertThat(choice.describe())
+                .startsWith("nginx: /usr/sbin/nginx (the system's")
+                .contains("tools/modern-nginx fetch");
     }
 
     @Test
@@ -123,7 +142,8 @@ class BinariesTest {
         assertThatThrownBy(() -> Binaries.chooseNginx(Map.of(), tmp, Optional::empty))
                 .isInstanceOf(Binaries.MissingBinaryException.class)
                 .hasMessageStartingWith("'nginx' was not found: NGINX_BIN is unset")
-                .hasMessageContaining(tmp.resolve(".cache/hits-lb/nginx/bin/nginx").toString())
+                .hasMessageContaining(
+                        tmp.resolve(".cache/hits-lb/nginx/bin/nginx").toString())
                 .hasMessageContaining("apt-get install -y nginx-light")
                 .hasMessageEndingWith("get nginx >= 1.29.6 with: tools/modern-nginx fetch");
     }

@@ -26,21 +26,23 @@ import org.testcontainers.utility.DockerImageName;
 public final class TestServers {
     /** The tests' database, its owner and that owner's password (a throwaway server's local default). */
     static final String DATABASE = "test";
+
     static final DockerImageName POSTGRES_IMAGE = DockerImageName.parse(composeImage("postgres"));
     static final DockerImageName REDIS_IMAGE = DockerImageName.parse(composeImage("redis"));
 
     private static PostgresEndpoint sharedPostgres;
     private static RedisEndpoint sharedRedis;
 
-    private TestServers() {
-    }
+    private TestServers() {}
 
     /** A PostgreSQL shared by every test in this JVM; tests reset the tables they use. */
     public static synchronized PostgresEndpoint postgres() {
         if (sharedPostgres == null) {
             String url = System.getenv("TEST_JDBC_URL");
             sharedPostgres = url != null
-                    ? new PostgresEndpoint(url, System.getenv().getOrDefault("TEST_DB_USER", DATABASE),
+                    ? new PostgresEndpoint(
+                            url,
+                            System.getenv().getOrDefault("TEST_DB_USER", DATABASE),
                             System.getenv().getOrDefault("TEST_DB_PASSWORD", DATABASE))
                     : ownPostgres().endpoint();
         }
@@ -64,7 +66,8 @@ public final class TestServers {
     /** A PostgreSQL of the caller's own, which it may stop, kill, pause and start again. */
     public static ControlledPostgres ownPostgres() {
         if (source() != Source.CONTAINERS && localBinariesPresent("postgres", "initdb", "pg_isready", "psql")) {
-            PostgresServer server = PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), DATABASE, true);
+            PostgresServer server =
+                    PostgresServer.start(ThrowawayDirs.create("postgres"), Ports.free(), DATABASE, true);
             return new ControlledPostgres(server.endpoint(), server.adminEndpoint(), server);
         }
         requireDocker("postgres");
@@ -75,10 +78,12 @@ public final class TestServers {
                 .withUsername(PostgresServer.ADMIN)
                 .withPassword(PostgresServer.ADMIN);
         container.start();
-        for (String sql : List.of("CREATE ROLE " + DATABASE + " LOGIN PASSWORD '" + DATABASE + "'",
+        for (String sql : List.of(
+                "CREATE ROLE " + DATABASE + " LOGIN PASSWORD '" + DATABASE + "'",
                 "CREATE DATABASE " + DATABASE + " OWNER " + DATABASE)) {
             try {
-                var result = container.execInContainer("psql", "-U", PostgresServer.ADMIN, "-v", "ON_ERROR_STOP=1", "-c", sql);
+                var result = container.execInContainer(
+                        "psql", "-U", PostgresServer.ADMIN, "-v", "ON_ERROR_STOP=1", "-c", sql);
                 if (result.getExitCode() != 0) {
                     throw new IllegalStateException(sql + ": " + result.getStderr());
                 }
@@ -90,8 +95,10 @@ public final class TestServers {
             }
         }
         String url = "jdbc:postgresql://" + container.getHost() + ":" + container.getMappedPort(5432) + "/" + DATABASE;
-        return new ControlledPostgres(new PostgresEndpoint(url, DATABASE, DATABASE),
-                new PostgresEndpoint(url, PostgresServer.ADMIN, PostgresServer.ADMIN), new ContainerControl(container));
+        return new ControlledPostgres(
+                new PostgresEndpoint(url, DATABASE, DATABASE),
+                new PostgresEndpoint(url, PostgresServer.ADMIN, PostgresServer.ADMIN),
+                new ContainerControl(container));
     }
 
     /** A Redis of the caller's own, which it may stop, kill, pause and start again. */
@@ -103,23 +110,25 @@ public final class TestServers {
         requireDocker("redis-server");
         GenericContainer<?> container = new GenericContainer<>(REDIS_IMAGE).withExposedPorts(6379);
         container.start();
-        return new ControlledRedis(new RedisEndpoint(container.getHost(), container.getMappedPort(6379)),
-                new ContainerControl(container));
+        return new ControlledRedis(
+                new RedisEndpoint(container.getHost(), container.getMappedPort(6379)), new ContainerControl(container));
     }
 
     /**
      * A PostgreSQL: its database's owner (what a service logs in as), its superuser (for what the owner
      * may not do, such as limiting the owner's connections) and the handle that stops and starts it.
      */
-    public record ControlledPostgres(PostgresEndpoint endpoint, PostgresEndpoint admin, ServerControl control) {
-    }
+    public record ControlledPostgres(PostgresEndpoint endpoint, PostgresEndpoint admin, ServerControl control) {}
 
     /** A Redis and the handle that stops and starts it. */
-    public record ControlledRedis(RedisEndpoint endpoint, ServerControl control) {
-    }
+    public record ControlledRedis(RedisEndpoint endpoint, ServerControl control) {}
 
     /** Where throwaway servers come from: TEST_SERVERS. */
-    private enum Source { ANY, LOCAL, CONTAINERS }
+    private enum Source {
+        ANY,
+        LOCAL,
+        CONTAINERS
+    }
 
     private static Source source() {
         String value = System.getenv().getOrDefault("TEST_SERVERS", "");
@@ -127,8 +136,10 @@ public final class TestServers {
             case "" -> Source.ANY;
             case "local" -> Source.LOCAL;
             case "containers" -> Source.CONTAINERS;
-            default -> throw new IllegalStateException(
-                    "TEST_SERVERS must be 'local' or 'containers' (or unset: local binaries, else containers), got '" + value + "'");
+            default ->
+                throw new IllegalStateException(
+                        "TEST_SERVERS must be 'local' or 'containers' (or unset: local binaries, else containers), got '"
+                                + value + "'");
         };
     }
 
@@ -156,7 +167,8 @@ public final class TestServers {
             dir = dir.getParent();
         }
         if (dir == null) {
-            throw new IllegalStateException("compose.yaml not found from " + Path.of("").toAbsolutePath() + " upwards");
+            throw new IllegalStateException(
+                    "compose.yaml not found from " + Path.of("").toAbsolutePath() + " upwards");
         }
         try {
             List<String> lines = Files.readAllLines(dir.resolve("compose.yaml"));
@@ -209,12 +221,18 @@ public final class TestServers {
 
         @Override
         public void pause() {
-            container.getDockerClient().pauseContainerCmd(container.getContainerId()).exec();
+            container
+                    .getDockerClient()
+                    .pauseContainerCmd(container.getContainerId())
+                    .exec();
         }
 
         @Override
         public void resume() {
-            container.getDockerClient().unpauseContainerCmd(container.getContainerId()).exec();
+            container
+                    .getDockerClient()
+                    .unpauseContainerCmd(container.getContainerId())
+                    .exec();
         }
 
         @Override

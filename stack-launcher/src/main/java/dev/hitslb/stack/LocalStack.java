@@ -48,20 +48,25 @@ public final class LocalStack {
      * - Trimming the C heap every 5 s: the JIT compiles in arenas that peaked at 35 MiB, which glibc keeps once
      *   they are freed; the trim gives them back (it has no effect where the C library is not glibc).
      */
-    static final List<String> REPLICA_JVM_OPTIONS = List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC",
-            "-XX:TrimNativeHeapInterval=5000");
+    static final List<String> REPLICA_JVM_OPTIONS =
+            List.of("-Xmx128m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-XX:TrimNativeHeapInterval=5000");
     /**
      * A replica's log is at most this, and the one before it (NAME.log.1) as much: a client can make a replica log
      * (a hostile one once made 89 MB in 10 s), and ./stack runs for days on a laptop.
      */
     static final long REPLICA_LOG_LIMIT = 10L * 1024 * 1024;
+
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     /** What status reports for a process. */
     public enum State {
         /** Down, but processes it started still run (e.g. nginx workers after kill -9 of the master). */
-        RUNNING, PAUSED, ORPHANED, DOWN;
+        RUNNING,
+        PAUSED,
+        ORPHANED,
+        DOWN;
 
         @Override
         public String toString() {
@@ -88,7 +93,12 @@ public final class LocalStack {
      * @param replicaEnvironment variables every replica gets besides the stack's own (the bench's soak shortens a retention)
      * @param aotCache           whether the replicas record and use the JDK's ahead-of-time cache ({@link #aotOptions})
      */
-    public LocalStack(StackLayout layout, boolean throwaway, PrintStream out, Map<String, String> replicaEnvironment, boolean aotCache) {
+    public LocalStack(
+            StackLayout layout,
+            boolean throwaway,
+            PrintStream out,
+            Map<String, String> replicaEnvironment,
+            boolean aotCache) {
         this.layout = layout;
         this.throwaway = throwaway;
         this.out = out;
@@ -119,8 +129,8 @@ public final class LocalStack {
         }
         for (String name : layout.names()) {
             if (!Ports.isFree(layout.port(name))) {
-                throw new IllegalStateException("port " + layout.port(name) + " (for " + name + ") is in use on 127.0.0.1: "
-                        + "stop what uses it, or pick other ports with --port");
+                throw new IllegalStateException("port " + layout.port(name) + " (for " + name
+                        + ") is in use on 127.0.0.1: " + "stop what uses it, or pick other ports with --port");
             }
         }
         NginxVersion nginx = NginxVersion.parse(NginxServer.version());
@@ -128,8 +138,13 @@ public final class LocalStack {
         writeNginxConfig(NginxConfig.main(RenderTarget.LOCAL, layout.topology(), layout.nginxPort()), upstream);
         layout.save();
         copyJar();
-        out.println("Starting " + layout.title() + ": " + layout.algorithm() + " over " + layout.topology().replicas().size()
-                + " replicas" + layout.topology().backup().map(b -> " and the standby " + b.name()).orElse("")
+        out.println("Starting " + layout.title() + ": " + layout.algorithm() + " over "
+                + layout.topology().replicas().size()
+                + " replicas"
+                + layout.topology()
+                        .backup()
+                        .map(b -> " and the standby " + b.name())
+                        .orElse("")
                 + ", nginx " + nginx + ", state in " + layout.home());
         out.println(Binaries.nginx().describe());
 
@@ -157,12 +172,18 @@ public final class LocalStack {
         layout.port(name); // rejects an unknown name
         endLeftovers(name);
         if (state(name) != State.DOWN) {
-            throw new IllegalStateException(name + " is already " + state(name) + " (pid " + pid(name).orElseThrow() + ")");
+            throw new IllegalStateException(
+                    name + " is already " + state(name) + " (pid " + pid(name).orElseThrow() + ")");
         }
         long t0 = System.nanoTime();
         progress(name, "starting on 127.0.0.1:" + layout.port(name));
         switch (name) {
-            case "postgres" -> PostgresServer.start(layout.dir(name), layout.postgresPort(), layout.service().database(), throwaway);
+            case "postgres" ->
+                PostgresServer.start(
+                        layout.dir(name),
+                        layout.postgresPort(),
+                        layout.service().database(),
+                        throwaway);
             case "redis" -> RedisServer.start(layout.dir(name), layout.redisPort(), throwaway);
             case "nginx" -> NginxServer.start(layout.dir(name), layout.nginxPort(), throwaway);
             default -> awaitReplicaReady(name, launchReplica(name));
@@ -232,11 +253,14 @@ public final class LocalStack {
 
     /** The processes of this stack that are running or paused (not what a crashed one left behind: up ends that). */
     public List<String> running() {
-        return layout.names().stream().filter(n -> state(n) == State.RUNNING || state(n) == State.PAUSED).toList();
+        return layout.names().stream()
+                .filter(n -> state(n) == State.RUNNING || state(n) == State.PAUSED)
+                .toList();
     }
 
     public State state(String name) {
-        return process(name).map(p -> PidFile.isStopped(p.pid()) ? State.PAUSED : State.RUNNING)
+        return process(name)
+                .map(p -> PidFile.isStopped(p.pid()) ? State.PAUSED : State.RUNNING)
                 .orElseGet(() -> leftovers(name).isEmpty() ? State.DOWN : State.ORPHANED);
     }
 
@@ -248,8 +272,8 @@ public final class LocalStack {
     /** One line per process: {@code NAME STATE pid=PID port=PORT} ({@code pid=-} when down). */
     public List<String> status() {
         return layout.names().stream()
-                .map(name -> name + " " + state(name) + " pid=" + pid(name).map(String::valueOf).orElse("-")
-                        + " port=" + layout.port(name))
+                .map(name -> name + " " + state(name) + " pid="
+                        + pid(name).map(String::valueOf).orElse("-") + " port=" + layout.port(name))
                 .toList();
     }
 
@@ -276,9 +300,24 @@ public final class LocalStack {
     /** One SQL statement in the service's database, through psql; its output, trimmed. */
     public String psql(String sql) {
         String database = layout.service().database();
-        return Commands.run(List.of(Binaries.require("psql").toString(), "-h", "127.0.0.1", "-p", Integer.toString(layout.postgresPort()),
-                "-U", database, "-d", database, "-v", "ON_ERROR_STOP=1", "-Atc", sql),
-                Map.of("PGPASSWORD", database), Duration.ofSeconds(10)).strip();
+        return Commands.run(
+                        List.of(
+                                Binaries.require("psql").toString(),
+                                "-h",
+                                "127.0.0.1",
+                                "-p",
+                                Integer.toString(layout.postgresPort()),
+                                "-U",
+                                database,
+                                "-d",
+                                database,
+                                "-v",
+                                "ON_ERROR_STOP=1",
+                                "-Atc",
+                                sql),
+                        Map.of("PGPASSWORD", database),
+                        Duration.ofSeconds(10))
+                .strip();
     }
 
     /** nginx's access log: one line per request with the replicas tried. */
@@ -307,7 +346,10 @@ public final class LocalStack {
         List<CompletableFuture<Void>> ready = replicas.stream()
                 .map(name -> CompletableFuture.runAsync(() -> {
                     awaitReplicaReady(name, launched.get(name));
-                    progress(name, "ready in " + millis(t0) + " ms, pid " + launched.get(name).pid());
+                    progress(
+                            name,
+                            "ready in " + millis(t0) + " ms, pid "
+                                    + launched.get(name).pid());
                 }))
                 .toList();
         try {
@@ -318,7 +360,8 @@ public final class LocalStack {
     }
 
     private LocalProcess launchReplica(String name) {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(REPLICA_JVM_OPTIONS);
         command.add("-XX:ActiveProcessorCount=" + coresPerReplica());
         command.addAll(aotOptions(name));
@@ -348,8 +391,12 @@ public final class LocalStack {
             return List.of();
         }
         boolean profiles = Runtime.version().feature() >= 25;
-        Path cache = layout.home().resolve(runningJar().getFileName() + "." + Runtime.version().version().stream()
-                .map(String::valueOf).collect(java.util.stream.Collectors.joining(".")) + (profiles ? ".aot" : ".jsa"));
+        Path cache = layout.home()
+                .resolve(runningJar().getFileName() + "."
+                        + Runtime.version().version().stream()
+                                .map(String::valueOf)
+                                .collect(java.util.stream.Collectors.joining("."))
+                        + (profiles ? ".aot" : ".jsa"));
         boolean recorder = name.equals(layout.replicaNames().getFirst());
         if (isNewer(cache, runningJar())) {
             return List.of(profiles ? "-XX:AOTCache=" + cache : "-XX:SharedArchiveFile=" + cache);
@@ -357,7 +404,9 @@ public final class LocalStack {
         if (!recorder) {
             return List.of();
         }
-        return profiles ? List.of("-XX:AOTCacheOutput=" + cache) : List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + cache);
+        return profiles
+                ? List.of("-XX:AOTCacheOutput=" + cache)
+                : List.of("-XX:+AutoCreateSharedArchive", "-XX:SharedArchiveFile=" + cache);
     }
 
     private static boolean isNewer(Path file, Path than) {
@@ -374,7 +423,10 @@ public final class LocalStack {
      * they wake threads that then wait for a core (docs/performance.md#what-was-measured-and-changed).
      */
     private int coresPerReplica() {
-        return Math.max(1, Runtime.getRuntime().availableProcessors() / layout.topology().replicas().size());
+        return Math.max(
+                1,
+                Runtime.getRuntime().availableProcessors()
+                        / layout.topology().replicas().size());
     }
 
     /**
@@ -388,7 +440,10 @@ public final class LocalStack {
     private void copyJar() {
         try {
             // With its time: an unchanged jar keeps the AOT cache recorded for it (aotOptions).
-            Files.copy(layout.jar(), runningJar(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.copy(
+                    layout.jar(),
+                    runningJar(),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         } catch (IOException e) {
             throw new UncheckedIOException("could not copy " + layout.jar() + " to " + runningJar(), e);
@@ -401,24 +456,30 @@ public final class LocalStack {
      * reads, and it would look down for a moment.)
      */
     private void awaitReplicaReady(String name, LocalProcess process) {
-        URI ready = URI.create("http://127.0.0.1:" + layout.port(name) + layout.service().readyPath());
+        URI ready = URI.create(
+                "http://127.0.0.1:" + layout.port(name) + layout.service().readyPath());
         Wait.until(name + " to be ready (log: " + log(name) + ")", READY_TIMEOUT, () -> {
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited at start; the end of " + log(name) + ":\n" + Logs.tail(log(name), 15));
+                throw new IllegalStateException(
+                        name + " exited at start; the end of " + log(name) + ":\n" + Logs.tail(log(name), 15));
             }
             return status(ready) == 200;
         });
     }
 
     private void awaitThroughNginx() {
-        URI probe = URI.create("http://127.0.0.1:" + layout.nginxPort() + layout.service().probePath());
-        Wait.until("an answer through nginx at " + probe + " (log: " + log("nginx") + ")", Duration.ofSeconds(15),
+        URI probe = URI.create(
+                "http://127.0.0.1:" + layout.nginxPort() + layout.service().probePath());
+        Wait.until(
+                "an answer through nginx at " + probe + " (log: " + log("nginx") + ")",
+                Duration.ofSeconds(15),
                 () -> status(probe) == 200);
     }
 
     private static int status(URI uri) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
+            HttpRequest request =
+                    HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
             return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
         } catch (IOException e) {
             return -1;
@@ -461,8 +522,12 @@ public final class LocalStack {
         if (left.isEmpty()) {
             return;
         }
-        progress(name, "ending " + left.size() + " process(es) it left behind: pids "
-                + String.join(", ", left.stream().map(p -> Long.toString(p.pid())).toList()));
+        progress(
+                name,
+                "ending " + left.size() + " process(es) it left behind: pids "
+                        + String.join(
+                                ", ",
+                                left.stream().map(p -> Long.toString(p.pid())).toList()));
         left.forEach(p -> Signals.send(p.pid(), "KILL"));
         left.forEach(p -> awaitExit(p, Duration.ofSeconds(5)));
         Ports.awaitClosed(layout.port(name), Duration.ofSeconds(10));
@@ -470,7 +535,8 @@ public final class LocalStack {
 
     private ProcessHandle requireRunning(String name) {
         layout.port(name);
-        return process(name).orElseThrow(() -> new IllegalStateException(name + " is not running (./stack start " + name + ")"));
+        return process(name)
+                .orElseThrow(() -> new IllegalStateException(name + " is not running (./stack start " + name + ")"));
     }
 
     private void stopQuietly(String name) {

@@ -35,7 +35,8 @@ public record ServiceSpec(String name, String readyPath, String probePath, Strin
     /** The spec inside {@code jar}; a missing file or key says which, and where. */
     public static ServiceSpec of(Path jar) {
         if (!Files.isRegularFile(jar)) {
-            throw new IllegalStateException("the service jar " + jar + " is missing: build it with ./mvnw package -DskipTests");
+            throw new IllegalStateException(
+                    "the service jar " + jar + " is missing: build it with ./mvnw package -DskipTests");
         }
         try (JarFile file = new JarFile(jar.toFile())) {
             ZipEntry entry = file.getEntry(RESOURCE);
@@ -55,8 +56,12 @@ public record ServiceSpec(String name, String readyPath, String probePath, Strin
 
     static ServiceSpec fromProperties(Properties p, String where) {
         try {
-            return new ServiceSpec(p.getProperty("name"), p.getProperty("ready-path"), p.getProperty("probe-path"),
-                    p.getProperty("database"), p.getProperty("total-query"));
+            return new ServiceSpec(
+                    p.getProperty("name"),
+                    p.getProperty("ready-path"),
+                    p.getProperty("probe-path"),
+                    p.getProperty("database"),
+                    p.getProperty("total-query"));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + e.getMessage(), e);
         }

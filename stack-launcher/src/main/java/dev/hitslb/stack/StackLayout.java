@@ -19,10 +19,19 @@ import java.util.Properties;
  * the replicas and every port, and the state folder. ./stack saves it at {@code up} so later commands
  * (status, start NAME, ...) act on the same stack.
  */
-public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, int nginxPort, List<Integer> replicaPorts,
-                          int backupPort, int postgresPort, int redisPort, Path jar) {
+public record StackLayout(
+        Path home,
+        ServiceSpec service,
+        Algorithm algorithm,
+        int nginxPort,
+        List<Integer> replicaPorts,
+        int backupPort,
+        int postgresPort,
+        int redisPort,
+        Path jar) {
     /** PostgreSQL and Redis sit at PORT+20 and PORT+21, off their usual ports so a system install is left alone. */
     static final int POSTGRES_PORT_OFFSET = 20;
+
     static final int REDIS_PORT_OFFSET = 21;
     private static final String FILE = "stack.properties";
     private static final String SERVICE_PREFIX = "service.";
@@ -42,10 +51,19 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
      * ./stack's layout: nginx on {@code port}, {@code NAME-i} on {@code port + i}, NAME-backup on
      * {@code port + 10}, PostgreSQL on {@code port + 20}, Redis on {@code port + 21}.
      */
-    public static StackLayout standard(Path home, ServiceSpec service, Algorithm algorithm, int replicas, int port, Path jar) {
+    public static StackLayout standard(
+            Path home, ServiceSpec service, Algorithm algorithm, int replicas, int port, Path jar) {
         Topology topology = Topology.local(service.name(), port, replicas);
-        return new StackLayout(home, service, algorithm, port, topology.replicas().stream().map(Replica::port).toList(),
-                topology.backup().orElseThrow().port(), port + POSTGRES_PORT_OFFSET, port + REDIS_PORT_OFFSET, jar);
+        return new StackLayout(
+                home,
+                service,
+                algorithm,
+                port,
+                topology.replicas().stream().map(Replica::port).toList(),
+                topology.backup().orElseThrow().port(),
+                port + POSTGRES_PORT_OFFSET,
+                port + REDIS_PORT_OFFSET,
+                jar);
     }
 
     /** The replicas as nginx sees them; the backup only where the algorithm allows one. */
@@ -55,7 +73,8 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
 
     /** The replicas as nginx sees them under {@code other}. */
     public Topology topology(Algorithm other) {
-        return Topology.local(service.name(), replicaPorts, Optional.of(backupPort)).forAlgorithm(other);
+        return Topology.local(service.name(), replicaPorts, Optional.of(backupPort))
+                .forAlgorithm(other);
     }
 
     /** How wide a column of process names is: the longest name, e.g. orders-backup, and at least 12. */
@@ -84,11 +103,14 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
             case "postgres" -> postgresPort;
             case "redis" -> redisPort;
             case "nginx" -> nginxPort;
-            default -> topology().replicas().stream().filter(r -> r.name().equals(name)).findFirst()
-                    .or(() -> topology().backup().filter(b -> b.name().equals(name)))
-                    .map(Replica::port)
-                    .orElseThrow(() -> new IllegalArgumentException(
-                            "no process called '" + name + "' in this stack: expected one of " + String.join(", ", names())));
+            default ->
+                topology().replicas().stream()
+                        .filter(r -> r.name().equals(name))
+                        .findFirst()
+                        .or(() -> topology().backup().filter(b -> b.name().equals(name)))
+                        .map(Replica::port)
+                        .orElseThrow(() -> new IllegalArgumentException("no process called '" + name
+                                + "' in this stack: expected one of " + String.join(", ", names())));
         };
     }
 
@@ -99,7 +121,9 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
 
     /** The replicas' names, backup included: every process that runs the service jar. */
     public List<String> replicaNames() {
-        return names().stream().filter(n -> !List.of("postgres", "redis", "nginx").contains(n)).toList();
+        return names().stream()
+                .filter(n -> !List.of("postgres", "redis", "nginx").contains(n))
+                .toList();
     }
 
     public String jdbcUrl() {
@@ -118,7 +142,9 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
         Properties p = new Properties();
         p.setProperty("algorithm", algorithm.id());
         p.setProperty("nginx.port", Integer.toString(nginxPort));
-        p.setProperty("replica.ports", String.join(",", replicaPorts.stream().map(String::valueOf).toList()));
+        p.setProperty(
+                "replica.ports",
+                String.join(",", replicaPorts.stream().map(String::valueOf).toList()));
         p.setProperty("backup.port", Integer.toString(backupPort));
         p.setProperty("postgres.port", Integer.toString(postgresPort));
         p.setProperty("redis.port", Integer.toString(redisPort));
@@ -146,16 +172,25 @@ public record StackLayout(Path home, ServiceSpec service, Algorithm algorithm, i
             }
             Path jar = Path.of(p.getProperty("jar"));
             Properties service = new Properties();
-            p.stringPropertyNames().stream().filter(key -> key.startsWith(SERVICE_PREFIX))
+            p.stringPropertyNames().stream()
+                    .filter(key -> key.startsWith(SERVICE_PREFIX))
                     .forEach(key -> service.setProperty(key.substring(SERVICE_PREFIX.length()), p.getProperty(key)));
             // A stack saved before the spec was saved with it: the jar still describes its service.
-            ServiceSpec spec = service.isEmpty() ? ServiceSpec.of(jar) : ServiceSpec.fromProperties(service, file.toString());
-            return Optional.of(new StackLayout(home, spec, Algorithm.fromId(p.getProperty("algorithm")),
-                    Integer.parseInt(p.getProperty("nginx.port")), replicaPorts,
-                    Integer.parseInt(p.getProperty("backup.port")), Integer.parseInt(p.getProperty("postgres.port")),
-                    Integer.parseInt(p.getProperty("redis.port")), jar));
+            ServiceSpec spec =
+                    service.isEmpty() ? ServiceSpec.of(jar) : ServiceSpec.fromProperties(service, file.toString());
+            return Optional.of(new StackLayout(
+                    home,
+                    spec,
+                    Algorithm.fromId(p.getProperty("algorithm")),
+                    Integer.parseInt(p.getProperty("nginx.port")),
+                    replicaPorts,
+                    Integer.parseInt(p.getProperty("backup.port")),
+                    Integer.parseInt(p.getProperty("postgres.port")),
+                    Integer.parseInt(p.getProperty("redis.port")),
+                    jar));
         } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(file + " is unreadable (" + e.getMessage() + "): run ./stack down, then ./stack up", e);
+            throw new IllegalStateException(
+                    file + " is unreadable (" + e.getMessage() + "): run ./stack down, then ./stack up", e);
         }
     }
 }

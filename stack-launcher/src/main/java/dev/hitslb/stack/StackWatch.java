@@ -28,6 +28,7 @@ import java.util.regex.Pattern;
 final class StackWatch {
     /** From the access log's format (lb-config's nginx.conf): the status nginx answered and every replica tried. */
     private static final Pattern LINE = Pattern.compile("\" (\\d{3}) .* upstream=(\\S.*?) ustatus=");
+
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
 
     /** One access-log line: the status the client got, and the replica that gave the final answer, if any. */
@@ -38,8 +39,7 @@ final class StackWatch {
     }
 
     /** What one refresh counted: answers per replica address, and nginx's failed answers. */
-    record Counts(Map<String, Long> byAddress, long answers, long failed) {
-    }
+    record Counts(Map<String, Long> byAddress, long answers, long failed) {}
 
     private final LocalStack stack;
     private final PrintStream out;
@@ -59,7 +59,8 @@ final class StackWatch {
         // "127.0.0.1:8082, 127.0.0.1:8083": the last replica tried is the one whose answer the client got.
         String[] tried = m.group(2).split(", ");
         String last = tried[tried.length - 1].strip();
-        return Optional.of(new Answer(Integer.parseInt(m.group(1)), last.equals("-") ? Optional.empty() : Optional.of(last)));
+        return Optional.of(
+                new Answer(Integer.parseInt(m.group(1)), last.equals("-") ? Optional.empty() : Optional.of(last)));
     }
 
     static Counts count(List<String> lines) {
@@ -75,18 +76,32 @@ final class StackWatch {
             if (answer.get().failed()) {
                 failed++;
             }
-            answer.get().address().filter(a -> !answer.get().failed()).ifPresent(a -> byAddress.merge(a, 1L, Long::sum));
+            answer.get()
+                    .address()
+                    .filter(a -> !answer.get().failed())
+                    .ifPresent(a -> byAddress.merge(a, 1L, Long::sum));
         }
         return new Counts(byAddress, answers, failed);
     }
 
     /** One screen: a header, a line per process, the total. */
-    static String frame(StackLayout layout, Map<String, String> states, Map<String, Long> pids, Counts counts,
-                        Duration interval, String total, LocalTime now) {
+    static String frame(
+            StackLayout layout,
+            Map<String, String> states,
+            Map<String, Long> pids,
+            Counts counts,
+            Duration interval,
+            String total,
+            LocalTime now) {
         double seconds = Math.max(0.001, interval.toMillis() / 1000.0);
         StringBuilder s = new StringBuilder();
-        s.append(String.format(Locale.ROOT, "%s  %s  %s   %s   (q or Ctrl-C leaves)%n%n", layout.title(),
-                layout.algorithm().id(), layout.url(), now.format(CLOCK)));
+        s.append(String.format(
+                Locale.ROOT,
+                "%s  %s  %s   %s   (q or Ctrl-C leaves)%n%n",
+                layout.title(),
+                layout.algorithm().id(),
+                layout.url(),
+                now.format(CLOCK)));
         String row = "%-" + layout.nameWidth() + "s %-9s %8s %9s %9s%n";
         s.append(String.format(Locale.ROOT, row, "process", "state", "pid", "answers/s", "errors/s"));
         for (String name : layout.names()) {
@@ -99,8 +114,14 @@ final class StackWatch {
                 rate = String.format(Locale.ROOT, "%.1f", counts.answers() / seconds);
                 errors = String.format(Locale.ROOT, "%.1f", counts.failed() / seconds);
             }
-            s.append(String.format(Locale.ROOT, row, name, states.get(name),
-                    pids.containsKey(name) ? pids.get(name).toString() : "-", rate, errors));
+            s.append(String.format(
+                    Locale.ROOT,
+                    row,
+                    name,
+                    states.get(name),
+                    pids.containsKey(name) ? pids.get(name).toString() : "-",
+                    rate,
+                    errors));
         }
         s.append(String.format(Locale.ROOT, "%ntotal in PostgreSQL: %s%n", total));
         s.append("answers/s: the page loads each replica answered, through nginx; errors/s: nginx's 5xx answers\n");

@@ -8,8 +8,7 @@ import java.nio.charset.StandardCharsets;
 final class Terminal {
     private static final File TTY = new File("/dev/tty");
 
-    private Terminal() {
-    }
+    private Terminal() {}
 
     /**
      * Keys arrive as they are pressed, unechoed, until this JVM exits: a shutdown hook restores the
@@ -26,7 +25,10 @@ final class Terminal {
         command[0] = "stty";
         System.arraycopy(args, 0, command, 1, args.length);
         try {
-            Process stty = new ProcessBuilder(command).redirectInput(TTY).redirectErrorStream(true).start();
+            Process stty = new ProcessBuilder(command)
+                    .redirectInput(TTY)
+                    .redirectErrorStream(true)
+                    .start();
             String output = new String(stty.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (stty.waitFor() != 0) {
                 throw new IllegalStateException("stty " + String.join(" ", args) + " failed: " + output.strip());

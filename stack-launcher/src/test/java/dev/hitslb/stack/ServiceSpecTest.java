@@ -28,8 +28,13 @@ class ServiceSpecTest {
     void the_spec_comes_from_the_service_jar() throws IOException {
         ServiceSpec spec = ServiceSpec.of(jar("orders-service.jar", ORDERS));
 
-        assertThat(spec).isEqualTo(new ServiceSpec("orders", "/health/ready", "/api/orders", "orders",
-                "SELECT orders FROM order_counter WHERE id = 1"));
+        assertThat(spec)
+                .isEqualTo(new ServiceSpec(
+                        "orders",
+                        "/health/ready",
+                        "/api/orders",
+                        "orders",
+                        "SELECT orders FROM order_counter WHERE id = 1"));
     }
 
     @Test
@@ -39,8 +44,10 @@ class ServiceSpecTest {
             out.putNextEntry(new ZipEntry("README"));
         }
 
-        assertThatThrownBy(() -> ServiceSpec.of(jar)).hasMessageContaining("plain.jar has no META-INF/lb-service.properties");
-        assertThatThrownBy(() -> ServiceSpec.of(dir.resolve("missing.jar"))).hasMessageContaining("is missing: build it");
+        assertThatThrownBy(() -> ServiceSpec.of(jar))
+                .hasMessageContaining("plain.jar has no META-INF/lb-service.properties");
+        assertThatThrownBy(() -> ServiceSpec.of(dir.resolve("missing.jar")))
+                .hasMessageContaining("is missing: build it");
     }
 
     @Test
@@ -48,7 +55,8 @@ class ServiceSpecTest {
         Path noQuery = jar("a.jar", ORDERS.replace("total-query=SELECT orders FROM order_counter WHERE id = 1\n", ""));
         Path badName = jar("b.jar", ORDERS.replace("name=orders", "name=Orders Service"));
 
-        assertThatThrownBy(() -> ServiceSpec.of(noQuery)).hasMessageContaining("a.jar!/META-INF/lb-service.properties")
+        assertThatThrownBy(() -> ServiceSpec.of(noQuery))
+                .hasMessageContaining("a.jar!/META-INF/lb-service.properties")
                 .hasMessageContaining("'total-query' is missing");
         assertThatThrownBy(() -> ServiceSpec.of(badName)).hasMessageContaining("'name' is 'Orders Service'");
     }

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StackLayoutTest {
-    static final ServiceSpec HITS = new ServiceSpec("hits", "/health/ready", "/api/hits", "hits",
-            "SELECT hits FROM hit_counter WHERE id = 1");
+    static final ServiceSpec HITS =
+            new ServiceSpec("hits", "/health/ready", "/api/hits", "hits", "SELECT hits FROM hit_counter WHERE id = 1");
 
     @TempDir
     Path home;
@@ -22,9 +22,15 @@ class StackLayoutTest {
     void the_standard_layout_puts_every_process_at_an_offset_of_nginx_port() {
         StackLayout layout = StackLayout.standard(home, HITS, Algorithm.ROUND_ROBIN, 3, 8080, Path.of("service.jar"));
 
-        assertThat(layout.names()).containsExactly("postgres", "redis", "hits-1", "hits-2", "hits-3", "hits-backup", "nginx");
-        assertThat(List.of(layout.port("hits-1"), layout.port("hits-3"), layout.port("hits-backup"),
-                layout.port("postgres"), layout.port("redis"), layout.port("nginx")))
+        assertThat(layout.names())
+                .containsExactly("postgres", "redis", "hits-1", "hits-2", "hits-3", "hits-backup", "nginx");
+        assertThat(List.of(
+                        layout.port("hits-1"),
+                        layout.port("hits-3"),
+                        layout.port("hits-backup"),
+                        layout.port("postgres"),
+                        layout.port("redis"),
+                        layout.port("nginx")))
                 .containsExactly(8081, 8083, 8090, 8100, 8101, 8080);
         assertThat(layout.url()).isEqualTo("http://127.0.0.1:8080/");
         assertThat(layout.jdbcUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:8100/hits");
@@ -33,11 +39,13 @@ class StackLayoutTest {
 
     @Test
     void the_replicas_carry_the_service_name() {
-        ServiceSpec orders = new ServiceSpec("orders", "/health/ready", "/api/orders", "orders",
-                "SELECT orders FROM order_counter WHERE id = 1");
-        StackLayout layout = StackLayout.standard(home, orders, Algorithm.ROUND_ROBIN, 2, 8080, Path.of("orders-service.jar"));
+        ServiceSpec orders = new ServiceSpec(
+                "orders", "/health/ready", "/api/orders", "orders", "SELECT orders FROM order_counter WHERE id = 1");
+        StackLayout layout =
+                StackLayout.standard(home, orders, Algorithm.ROUND_ROBIN, 2, 8080, Path.of("orders-service.jar"));
 
-        assertThat(layout.names()).containsExactly("postgres", "redis", "orders-1", "orders-2", "orders-backup", "nginx");
+        assertThat(layout.names())
+                .containsExactly("postgres", "redis", "orders-1", "orders-2", "orders-backup", "nginx");
         assertThat(layout.jdbcUrl()).endsWith("/orders");
     }
 
@@ -47,7 +55,8 @@ class StackLayoutTest {
 
         assertThat(layout.names()).containsExactly("postgres", "redis", "hits-1", "hits-2", "nginx");
         assertThatThrownBy(() -> layout.port("hits-backup"))
-                .hasMessageContaining("no process called 'hits-backup'").hasMessageContaining("hits-1, hits-2");
+                .hasMessageContaining("no process called 'hits-backup'")
+                .hasMessageContaining("hits-1, hits-2");
     }
 
     @Test
@@ -63,7 +72,8 @@ class StackLayoutTest {
         assertThat(StackLayout.load(home)).isEmpty();
 
         Files.writeString(home.resolve("stack.properties"), "algorithm=round_robin\n");
-        assertThatThrownBy(() -> StackLayout.load(home)).hasMessageContaining("unreadable")
+        assertThatThrownBy(() -> StackLayout.load(home))
+                .hasMessageContaining("unreadable")
                 .hasMessageContaining("./stack down, then ./stack up");
     }
 }

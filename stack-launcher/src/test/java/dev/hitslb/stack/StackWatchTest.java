@@ -30,13 +30,32 @@ class StackWatchTest {
 
     @Test
     void a_screen_shows_each_replicas_rate_nginxs_errors_and_the_total() {
-        StackLayout layout = StackLayout.standard(Path.of("/tmp/x"), StackLayoutTest.HITS, Algorithm.ROUND_ROBIN, 3, 8080,
-                Path.of("hits-service.jar"));
+        StackLayout layout = StackLayout.standard(
+                Path.of("/tmp/x"), StackLayoutTest.HITS, Algorithm.ROUND_ROBIN, 3, 8080, Path.of("hits-service.jar"));
         StackWatch.Counts counts = StackWatch.count(List.of(ANSWERED, ANSWERED, RETRIED, NGINX_503));
-        Map<String, String> states = Map.of("postgres", "running", "redis", "running", "hits-1", "running",
-                "hits-2", "down", "hits-3", "running", "hits-backup", "running", "nginx", "running");
+        Map<String, String> states = Map.of(
+                "postgres",
+                "running",
+                "redis",
+                "running",
+                "hits-1",
+                "running",
+                "hits-2",
+                "down",
+                "hits-3",
+                "running",
+                "hits-backup",
+                "running",
+                "nginx",
+                "running");
 
-        String screen = StackWatch.frame(layout, states, Map.of("hits-1", 101L), counts, Duration.ofSeconds(2), "1,234",
+        String screen = StackWatch.frame(
+                layout,
+                states,
+                Map.of("hits-1", 101L),
+                counts,
+                Duration.ofSeconds(2),
+                "1,234",
                 LocalTime.of(17, 30, 2));
 
         assertThat(screen).contains("hits-lb  round_robin  http://127.0.0.1:8080/   17:30:02");
