@@ -70,6 +70,9 @@ public final class LocalProcess {
      */
     public static LocalProcess start(
             String name, List<String> command, Map<String, String> env, Path log, long logLimit, boolean throwaway) {
+        if (logLimit > 0) {
+            Binaries.require("stdbuf"); // coreutils: the rotator's head writes each line as it comes
+        }
         List<String> rotator = List.of(
                 "sh", "-c", LOG_ROTATOR, "log-rotator", log.toAbsolutePath().toString(), Long.toString(logLimit));
         if (!throwaway) {
@@ -96,7 +99,11 @@ public final class LocalProcess {
                                 new ProcessBuilder(rotator)
                                         .directory(folder)
                                         .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                                        .redirectError(ProcessBuilder.Redirect.DISCARD)))
+                                        // Where a failing rotator (disk full, mv refused) says why: the
+                                        // process it serves ignores a broken pipe, so its log just stops.
+                                        .redirectError(ProcessBuilder.Redirect.appendTo(
+                                                log.resolveSibling(name + ".log-rotator.err")
+                                                        .toFile()))))
                         .getFirst();
             } else {
                 process = builder.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
