@@ -210,7 +210,12 @@ final class Algorithms {
         long totalBefore = stack.total();
         long logFrom = Files.size(stack.accessLog());
         CompletableFuture<String> disruption = CompletableFuture.supplyAsync(() -> disrupt(c, stack));
-        List<KeyedLoad.Answer> answers = load.run(options.duration());
+        List<KeyedLoad.Answer> answers;
+        try {
+            answers = load.run(options.duration());
+        } finally {
+            disruption.join(); // hits-2 back, whatever the load did, before anything else: the stack's down included
+        }
         String disrupted = disruption.join();
         Bench.sleep(SETTLE); // nginx flushes its log each second; a resumed replica finishes what it held
         long counted = stack.total() - totalBefore;

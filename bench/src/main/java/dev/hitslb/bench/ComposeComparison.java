@@ -59,12 +59,24 @@ final class ComposeComparison {
         bench.step("Starting compose.yaml's stack as project " + PROJECT + " on 127.0.0.1:" + port
                 + " (docker compose up --build --wait)");
         Map<String, String> env = Map.of("LB_PORT", Integer.toString(port), "LB_ALGORITHM", "round_robin");
-        compose(env, Duration.ofMinutes(10), "up", "--build", "--wait");
+        // Inside the try: a failed or timed-out up leaves containers and a volume that down must remove too.
+        RuntimeException failure = null;
         try {
+            compose(env, Duration.ofMinutes(10), "up", "--build", "--wait");
             return measure(stack, layout, port);
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
         } finally {
             bench.step("Removing compose's stack (down -v)");
-            compose(env, Duration.ofMinutes(2), "down", "-v", "--remove-orphans");
+            try {
+                compose(env, Duration.ofMinutes(2), "down", "-v", "--remove-orphans");
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    throw e;
+                }
+                failure.addSuppressed(e); // the first failure is the one to see
+            }
         }
     }
 
@@ -194,7 +206,7 @@ final class ComposeComparison {
                 ProcessHandle.allProcesses()
                         .filter(p -> p.info()
                                 .commandLine()
-                                .map(c -> c.contains("docker-proxy") && c.contains("-host-port " + port))
+                                .map(c -> c.contains("docker-proxy") && c.matches(".*-host-port " + port + "( .*)?"))
                                 .orElse(false))
                         .map(ProcessHandle::pid)
                         .toList());
