@@ -362,18 +362,24 @@ class ComposeEngineIT {
             if (!List.of(args).contains("up")) {
                 throw e;
             }
-            String state = run(
-                    Map.of(),
-                    Duration.ofSeconds(30),
-                    "ps",
-                    "-a",
-                    "--format",
-                    "table {{.Service}}\t{{.State}}\t{{.Status}}");
-            String logs = run(Map.of(), Duration.ofSeconds(30), "logs", "--no-color", "--tail", "30");
-            throw new IllegalStateException(
-                    e.getMessage() + "\n--- docker compose ps -a\n" + state + "--- docker compose logs --tail 30\n"
-                            + logs,
-                    e);
+            // What a user looks at next; if even that fails (the engine gone), the first failure still shows.
+            String diagnosis;
+            try {
+                diagnosis = "\n--- docker compose ps -a\n"
+                        + run(
+                                Map.of(),
+                                Duration.ofSeconds(30),
+                                "ps",
+                                "-a",
+                                "--format",
+                                "table {{.Service}}\t{{.State}}\t{{.Status}}")
+                        + "--- docker compose logs --tail 30\n"
+                        + run(Map.of(), Duration.ofSeconds(30), "logs", "--no-color", "--tail", "30");
+            } catch (IllegalStateException unavailable) {
+                e.addSuppressed(unavailable);
+                throw e;
+            }
+            throw new IllegalStateException(e.getMessage() + diagnosis, e);
         }
     }
 
