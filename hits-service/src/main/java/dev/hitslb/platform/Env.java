@@ -150,7 +150,7 @@ public record Env(Map<String, String> env) {
         return filed == null ? text(name, fallback) : filed;
     }
 
-    /** The secret in the file the variable names, without its final line break; null when the variable is unset. */
+    /** The secret in the file the variable names, without the whitespace around it; null when the variable is unset. */
     private String secretFile(String fileName) {
         String file = raw(fileName);
         if (file == null) {

@@ -147,7 +147,7 @@ public final class StackCommand {
         LocalStack stack = current();
         Path log = stack.log(name);
         System.out.println(Logs.tail(log, lines));
-        System.out.println("(" + log + "; follow it with tail -f"
+        System.out.println("(" + log + "; follow it with tail -F, which keeps up when it rotates"
                 + (name.equals("nginx") ? ", requests are in " + stack.accessLog() : "") + ")");
         return 0;
     }
