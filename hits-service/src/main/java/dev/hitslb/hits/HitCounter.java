@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * (PostgreSQL hung or crashed) before the answer came back. PostgreSQL may have committed it; those
  * clients get a 503 that says so, and {@code hits_in_doubt_total} counts them. A retry with the same
  * X-Request-Id (nginx retries with the same id) is recognised and never counted twice, for as long
- * as ids are remembered; so a batch whose oldest request waited longer than {@code maxWait} (well under
- * that, however long this process stalled) counts nothing: its clients, long gone, were told nothing.
+ * as ids are remembered; so a page load sent longer than {@code maxWait} ago (well under that) is not
+ * counted, and neither is a batch whose oldest request was, however long this process stalled: their
+ * clients, long gone, were told nothing. A request's age starts when nginx sent it (X-Request-Start), so
+ * the time it sat in this process's socket buffer while the process was stopped counts too.
  */
 final class HitCounter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HitCounter.class);
@@ -85,18 +87,26 @@ final class HitCounter implements AutoCloseable {
     /**
      * Counts one page load, once per {@code requestId} (null: no id, counted once), and returns the
      * total right after it was counted; for a retry of a request counted before, the current total.
+     * {@code sentAt}: when nginx sent it on (null, or later than now: now).
      *
-     * @throws DatabaseUnavailableException when PostgreSQL does not answer within the timeout
+     * @throws DatabaseUnavailableException when PostgreSQL does not answer within the timeout, or the
+     *     page load was sent more than {@code maxWait} ago
      */
-    long count(String requestId) {
+    long count(String requestId, Instant sentAt) {
         if (closed) {
             throw new DatabaseUnavailableException("the service is shutting down");
         }
         if (died != null) {
             throw writerDied();
         }
+        Instant wallNow = Instant.now();
+        Instant arrivedAt = sentAt == null || sentAt.isAfter(wallNow) ? wallNow : sentAt;
+        if (Duration.between(arrivedAt, wallNow).compareTo(maxWait) > 0) {
+            metrics.hitsTooLate.inc();
+            throw tooLate();
+        }
         long now = System.nanoTime();
-        Pending pending = new Pending(requestId, now, now + timeout.toNanos(), Instant.now());
+        Pending pending = new Pending(requestId, now, now + timeout.toNanos(), arrivedAt);
         queue.add(pending);
         if (died != null && pending.abandon()) { // it died after the check above: nobody will take it
             throw writerDied();
@@ -159,6 +169,11 @@ final class HitCounter implements AutoCloseable {
             queue.drainTo(waiting);
             waiting.forEach(p -> p.fail(writerDied()));
         }
+    }
+
+    private DatabaseUnavailableException tooLate() {
+        return new DatabaseUnavailableException("sent more than " + maxWait.toSeconds()
+                + " s ago, too late to be counted exactly once (this process stalled): not counted");
     }
 
     private DatabaseUnavailableException writerDied() {
@@ -239,10 +254,12 @@ final class HitCounter implements AutoCloseable {
             HitRepository.BatchResult result = recordWithRetry(connection, batch);
             databaseAnswered.run();
             if (result == null) {
-                fail(
-                        batch,
-                        new DatabaseUnavailableException("waited more than " + maxWait.toSeconds()
-                                + " s to be counted (this process stalled): not counted"));
+                int late = answerFailed(batch, tooLate());
+                metrics.hitsTooLate.inc(late);
+                log.warn(
+                        "hit writer: {} page load(s) sent more than {} s ago (this process stalled): not counted",
+                        late,
+                        maxWait.toSeconds());
                 return;
             }
             answer(batch, result);
@@ -281,12 +298,7 @@ final class HitCounter implements AutoCloseable {
 
     /** Fails those of {@code batch} still waiting (claiming those not yet claimed) and returns how many. */
     private int fail(List<Pending> batch, DatabaseUnavailableException failure) {
-        int failed = 0;
-        for (Pending pending : batch) {
-            if ((pending.claim() || pending.isClaimed()) && pending.fail(failure)) {
-                failed++;
-            }
-        }
+        int failed = answerFailed(batch, failure);
         if (failed > 0) {
             metrics.dbFailures.inc();
             log.warn(
@@ -296,6 +308,17 @@ final class HitCounter implements AutoCloseable {
                             ? "the database watch found it down"
                             : failure.getCause().getMessage(),
                     failed);
+        }
+        return failed;
+    }
+
+    /** {@link #fail} without the metric and the log line. */
+    private static int answerFailed(List<Pending> batch, DatabaseUnavailableException failure) {
+        int failed = 0;
+        for (Pending pending : batch) {
+            if ((pending.claim() || pending.isClaimed()) && pending.fail(failure)) {
+                failed++;
+            }
         }
         return failed;
     }

@@ -13,6 +13,7 @@ final class HitMetrics {
     final Histogram batchSize;
     final Counter dbFailures;
     final Counter hitsInDoubt;
+    final Counter hitsTooLate;
     final Counter cacheFailures;
     private final PrometheusRegistry registry;
 
@@ -38,6 +39,11 @@ final class HitMetrics {
         hitsInDoubt = Counter.builder()
                 .name("hits_in_doubt_total")
                 .help("Page loads answered 503 whose commit may still have succeeded (connection lost mid-statement)")
+                .register(registry);
+        hitsTooLate = Counter.builder()
+                .name("hits_too_late_total")
+                .help("Page loads not counted because nginx sent them longer ago than a third of"
+                        + " REQUEST_ID_RETENTION_SECONDS (this process stalled)")
                 .register(registry);
         cacheFailures = Counter.builder()
                 .name("hits_cache_failures_total")

@@ -9,6 +9,7 @@ import dev.hitslb.platform.Metrics;
 import dev.hitslb.platform.Postgres;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -75,11 +76,11 @@ final class HitsBackend implements HitStore, AutoCloseable {
 
     /** Fails at once, without queueing, while the database is known to be down (see {@link DatabaseWatch}). */
     @Override
-    public long count(String requestId) {
+    public long count(String requestId, Instant sentAt) {
         if (!watch.isUp()) {
             throw new DatabaseUnavailableException("the database is unavailable");
         }
-        return counter.count(requestId);
+        return counter.count(requestId, sentAt);
     }
 
     @Override

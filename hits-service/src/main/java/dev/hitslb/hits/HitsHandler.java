@@ -22,7 +22,7 @@ final class HitsHandler {
     void count(Context ctx) {
         // Everything the client sent is read before counting: a bad header is a 400 that counts nothing.
         boolean json = Requests.wantsJson(ctx.header(HttpHeader.ACCEPT.asString()));
-        long total = store.count(Requests.requestId(ctx));
+        long total = store.count(Requests.requestId(ctx), Requests.sentAt(ctx));
         ctx.header("Cache-Control", "no-store");
         if (json) {
             ctx.json(new Hits(instanceId, total));

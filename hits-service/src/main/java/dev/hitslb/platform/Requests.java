@@ -2,12 +2,22 @@ package dev.hitslb.platform;
 
 import io.javalin.http.BadRequestResponse;
 import io.javalin.http.Context;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.regex.Pattern;
 import org.eclipse.jetty.http.QuotedQualityCSV;
 
-/** What a client sends that every route reads the same way: its request id, and the type it prefers. */
+/**
+ * What a client sends that every route reads the same way: its request id, when nginx sent it on, and the
+ * type it prefers.
+ */
 public final class Requests {
     public static final String REQUEST_ID = "X-Request-Id";
+    /** When nginx first sent the request on: {@code t=} and its {@code $msec}, seconds since the epoch. */
+    public static final String REQUEST_START = "X-Request-Start";
+
     private static final int MAX_REQUEST_ID_LENGTH = 200;
+    private static final Pattern REQUEST_START_VALUE = Pattern.compile("t=\\d{1,12}(\\.\\d{1,9})?");
 
     private Requests() {}
 
@@ -22,6 +32,26 @@ public final class Requests {
                     REQUEST_ID + " must be 1 to " + MAX_REQUEST_ID_LENGTH + " visible ASCII characters");
         }
         return id;
+    }
+
+    /**
+     * When nginx first sent this request to a replica ({@value #REQUEST_START}: {@code t=1733424000.123}),
+     * or null without the header: a request straight to the replica. The time it waited before this process
+     * read it, in a socket buffer while the process was stopped for instance, is in it. Malformed: a 400.
+     */
+    public static Instant sentAt(Context ctx) {
+        String value = ctx.header(REQUEST_START);
+        if (value == null) {
+            return null;
+        }
+        if (!REQUEST_START_VALUE.matcher(value).matches()) {
+            throw new BadRequestResponse(
+                    REQUEST_START + " must be t= and seconds since the epoch, such as t=1733424000.123");
+        }
+        BigDecimal seconds = new BigDecimal(value.substring(2));
+        return Instant.ofEpochSecond(
+                seconds.longValue(),
+                seconds.remainder(BigDecimal.ONE).movePointRight(9).longValue());
     }
 
     /**

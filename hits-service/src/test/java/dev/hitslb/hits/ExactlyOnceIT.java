@@ -61,6 +61,59 @@ class ExactlyOnceIT {
     }
 
     @Test
+    void a_page_load_nginx_sent_longer_ago_than_the_bound_counts_nothing() {
+        // A replica stopped (SIGSTOP) for minutes finds nginx's requests in its socket buffer when it
+        // resumes. nginx gave up on them long ago and retried them elsewhere, where they were counted, and
+        // their ids may be forgotten since. Before: their age started when Jetty read them, and they were
+        // counted again (a 300 s stall under load: +19). Now it starts when nginx sent them.
+        PostgresEndpoint pg = TestServers.postgres();
+        RedisEndpoint redis = TestServers.redis();
+        TestApp.reset(pg, redis);
+        // Retention 60 s: a page load may wait up to 20 s to be counted.
+        try (TestApp app = TestApp.start("late", pg, redis, Map.of("REQUEST_ID_RETENTION_SECONDS", "60"))) {
+            var stale = app.get(
+                    "/",
+                    "X-Request-Id",
+                    "late-1",
+                    "X-Request-Start",
+                    stamp(Instant.now().minusSeconds(300)));
+            assertThat(stale.statusCode()).isEqualTo(503);
+            assertThat(stale.body()).contains("sent more than 20 s ago").contains("not counted");
+            var justOver = app.get(
+                    "/",
+                    "X-Request-Id",
+                    "late-2",
+                    "X-Request-Start",
+                    stamp(Instant.now().minusSeconds(21)));
+            assertThat(justOver.statusCode()).isEqualTo(503);
+            assertThat(TestApp.dbTotal(pg)).as("nothing counted").isZero();
+            assertThat(app.metric("hits_too_late_total")).isEqualTo(2);
+
+            var inTime = app.get(
+                    "/",
+                    "X-Request-Id",
+                    "late-3",
+                    "X-Request-Start",
+                    stamp(Instant.now().minusSeconds(15)));
+            assertThat(inTime.statusCode()).isEqualTo(200);
+            // nginx's clock a little ahead of this one: counted as if sent now.
+            var ahead = app.get(
+                    "/",
+                    "X-Request-Id",
+                    "late-4",
+                    "X-Request-Start",
+                    stamp(Instant.now().plusSeconds(600)));
+            assertThat(ahead.statusCode()).isEqualTo(200);
+            assertThat(TestApp.dbTotal(pg)).isEqualTo(2);
+        }
+    }
+
+    /** X-Request-Start as nginx sends it: t=$msec. */
+    private static String stamp(Instant sent) {
+        return "t=" + sent.getEpochSecond() + "." + String.format("%03d", sent.getNano() / 1_000_000);
+    }
+
+    @Test
     void a_batch_that_waited_longer_than_the_bound_counts_nothing_by_postgresql_s_clock() throws Exception {
         PostgresEndpoint pg = TestServers.postgres();
         RedisEndpoint redis = TestServers.redis();

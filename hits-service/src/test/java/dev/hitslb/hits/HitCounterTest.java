@@ -38,10 +38,10 @@ class HitCounterTest {
                 Duration.ofSeconds(60),
                 () -> {});
         try {
-            assertFailsWellWithinTheTimeout(() -> counter.count("first"));
-            assertFailsWellWithinTheTimeout(() -> counter.count("second"));
+            assertFailsWellWithinTheTimeout(() -> counter.count("first", null));
+            assertFailsWellWithinTheTimeout(() -> counter.count("second", null));
             // A 503's body carries this message: it says counting stopped, never the internal cause.
-            assertThatThrownBy(() -> counter.count(null)).hasMessage("counting is unavailable on this instance");
+            assertThatThrownBy(() -> counter.count(null, null)).hasMessage("counting is unavailable on this instance");
 
             Javalin app = HitsApp.create(
                     AppConfig.from(Map.of("INSTANCE_ID", "test-1")),

@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,9 +28,11 @@ class HitsAppTest {
     /** Counts in memory, as the real store does in PostgreSQL. */
     static final class FakeStore implements HitStore {
         long hits;
+        Instant lastSentAt;
 
         @Override
-        public synchronized long count(String requestId) {
+        public synchronized long count(String requestId, Instant sentAt) {
+            lastSentAt = sentAt;
             return ++hits;
         }
 
@@ -73,6 +76,29 @@ class HitsAppTest {
                         .isEqualTo("{\"error\":\"Accept is malformed: an unbalanced quote\",\"instance\":\"test-1\"}");
             }
             assertThat(store.hits).as("nothing counted").isZero();
+        });
+    }
+
+    @Test
+    void the_time_nginx_sent_the_request_reaches_the_counting_and_a_malformed_one_is_a_400() {
+        JavalinTest.test(app, (server, client) -> {
+            Response stamped = client.get("/", req -> req.header("X-Request-Start", "t=1733424000.123"));
+            assertThat(stamped.code()).isEqualTo(200);
+            assertThat(store.lastSentAt).isEqualTo(Instant.parse("2024-12-05T18:40:00.123Z"));
+
+            for (String start : List.of("1733424000.123", "t=", "t=abc", "t=-5", "t=1.2.3", "t=17334240001234567")) {
+                Response response = client.get("/", req -> req.header("X-Request-Start", start));
+                assertThat(response.code()).as(start).isEqualTo(400);
+                assertThat(response.body().string())
+                        .as(start)
+                        .contains("X-Request-Start must be t= and seconds since the epoch");
+            }
+            assertThat(store.hits).as("only the well-formed one counted").isEqualTo(1);
+
+            client.get("/");
+            assertThat(store.lastSentAt)
+                    .as("no header: straight to the replica")
+                    .isNull();
         });
     }
 
