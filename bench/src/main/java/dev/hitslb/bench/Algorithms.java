@@ -4,7 +4,9 @@ import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.NginxConfig;
 import dev.hitslb.lb.NginxVersion;
 import dev.hitslb.lb.RenderTarget;
+import dev.hitslb.lb.Topology;
 import dev.hitslb.servers.NginxServer;
+import dev.hitslb.servers.SlowProxy;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.stack.LocalStack;
 import dev.hitslb.stack.StackLayout;
@@ -39,11 +41,16 @@ final class Algorithms {
 
     private static final Duration SETTLE = Duration.ofSeconds(2);
     private static final Duration ALGORITHM_WARMUP = Duration.ofSeconds(3);
+    /** What the slow_network case adds to the disturbed replica's answers (issue 30: 20 ms). */
+    static final Duration SLOW_NETWORK_DELAY = Duration.ofMillis(20);
+
     private static final Set<Algorithm> AFFINE = Set.of(Algorithm.IP_HASH, Algorithm.HASH, Algorithm.STICKY);
 
     /** The hard cases, in the order they run. */
     enum Case {
         EVEN("three equal replicas"),
+        SLOW_NETWORK("hits-2's answers held " + SLOW_NETWORK_DELAY.toMillis()
+                + " ms on their way back, by a proxy on its path only"),
         HUNG("hits-2 paused (SIGSTOP) mid-run, then resumed (SIGCONT)"),
         DEAD_AND_BACK("hits-2 killed (SIGKILL) mid-run, then started again as ./stack start does"),
         STARVED_CPU("hits-2 held to " + CpuQuota.PERCENT + " % of one core by its cgroup's CPU quota"),
@@ -121,6 +128,7 @@ final class Algorithms {
         Map<Case, List<AlgorithmReport.Run>> results = new LinkedHashMap<>();
         String versions = "";
         List<String> wrong = new ArrayList<>();
+        String report = "";
         long t0 = System.nanoTime();
         for (Case c : options.cases()) {
             List<Algorithm> these = c == Case.SKEWED
@@ -148,22 +156,23 @@ final class Algorithms {
                 stack.down();
             }
             progress(String.format(Locale.ROOT, "case %s took %.0f s", c.id(), (System.nanoTime() - caseStart) / 1e9));
+            // After every case, so that a run stopped late keeps what it measured.
+            report = report(results, versions, skipped, wrong, (System.nanoTime() - t0) / 1e9);
+            write(c, results.get(c), report);
         }
-        String report = report(results, versions, skipped, wrong, (System.nanoTime() - t0) / 1e9);
         out.println();
         out.println(report);
-        Files.createDirectories(options.out());
-        Files.writeString(options.out().resolve("algorithms.md"), report);
-        for (Map.Entry<Case, List<AlgorithmReport.Run>> e : results.entrySet()) {
-            Files.writeString(
-                    options.out().resolve(chartName(e.getKey())),
-                    AlgorithmReport.chart(
-                            e.getKey().id() + ": " + e.getKey().what,
-                            e.getValue(),
-                            e.getKey().disturbs() || e.getKey() == Case.EVEN ? DISTURBED : null));
-        }
         out.println("(also in " + options.out().resolve("algorithms.md") + ", charts algorithms-CASE.svg beside it)");
         return wrong.isEmpty() ? 0 : 1;
+    }
+
+    /** The report so far and {@code c}'s chart, into {@code options.out()}. */
+    private void write(Case c, List<AlgorithmReport.Run> runs, String report) throws IOException {
+        Files.createDirectories(options.out());
+        Files.writeString(options.out().resolve("algorithms.md"), report);
+        Files.writeString(
+                options.out().resolve(chartName(c)),
+                AlgorithmReport.chart(c.id() + ": " + c.what, runs, c == Case.SKEWED ? null : DISTURBED));
     }
 
     static String chartName(Case c) {
@@ -176,15 +185,25 @@ final class Algorithms {
         progress("shared warm-up: " + options.warmup().toSeconds() + " s of the load, round_robin");
         new KeyedLoad("127.0.0.1", layout.nginxPort(), options.workers(), false).run(options.warmup());
         List<AlgorithmReport.Run> runs = new ArrayList<>();
-        try (CpuQuota quota =
-                c == Case.STARVED_CPU ? CpuQuota.hold(stack.pid(DISTURBED).orElseThrow()) : null) {
+        try (CpuQuota quota = c == Case.STARVED_CPU
+                        ? CpuQuota.hold(stack.pid(DISTURBED).orElseThrow())
+                        : null;
+                SlowProxy slow =
+                        c == Case.SLOW_NETWORK ? SlowProxy.start(layout.port(DISTURBED), SLOW_NETWORK_DELAY) : null) {
             if (quota != null) {
                 progress(DISTURBED + " held to " + CpuQuota.PERCENT + " % of a core: " + quota.where());
             }
+            if (slow != null) {
+                progress("nginx reaches " + DISTURBED + " through a proxy on 127.0.0.1:" + slow.port()
+                        + " that holds its answers " + SLOW_NETWORK_DELAY.toMillis() + " ms");
+            }
             for (Algorithm algorithm : algorithms) {
                 step(c.id() + ", " + algorithm);
-                stack.reloadNginx(
-                        NginxConfig.upstream(algorithm, RenderTarget.LOCAL, layout.topology(algorithm), nginx));
+                Topology topology = layout.topology(algorithm);
+                if (slow != null) {
+                    topology = topology.via(DISTURBED, "127.0.0.1", slow.port());
+                }
+                stack.reloadNginx(NginxConfig.upstream(algorithm, RenderTarget.LOCAL, topology, nginx));
                 Bench.sleep(Duration.ofSeconds(1)); // the old workers finish; the new ones start with no failure state
                 KeyedLoad load = new KeyedLoad("127.0.0.1", layout.nginxPort(), options.workers(), c == Case.SKEWED);
                 load.run(shorter(
@@ -364,11 +383,11 @@ final class Algorithms {
     }
 
     private void step(String message) {
-        out.println("==> " + message);
+        Bench.step(out, message);
     }
 
     private void progress(String message) {
-        out.println("    " + message);
+        Bench.progress(out, message);
     }
 
     /**
@@ -394,17 +413,22 @@ final class Algorithms {
             if (Files.isRegularFile(V1.resolve("cpu.cfs_quota_us"))) {
                 Path group = V1.resolve(name);
                 Files.createDirectories(group);
-                Files.writeString(group.resolve("cpu.cfs_period_us"), "100000");
-                Files.writeString(group.resolve("cpu.cfs_quota_us"), Integer.toString(PERCENT * 1000));
-                return move(pid, group, V1.resolve(current(pid, "cpu").substring(1)));
+                return inGroup(group, () -> {
+                    Files.writeString(group.resolve("cpu.cfs_period_us"), "100000");
+                    Files.writeString(group.resolve("cpu.cfs_quota_us"), Integer.toString(PERCENT * 1000));
+                    return move(pid, group, V1.resolve(current(pid, "cpu").substring(1)));
+                });
             }
             if (Bench.read(V2.resolve("cgroup.controllers")).contains("cpu")) {
                 Path home = V2.resolve(current(pid, "").substring(1));
                 Path group = V2.resolve(name);
+                // Lets the root's children limit CPU; left on afterwards (it limits nothing by itself).
                 Files.writeString(V2.resolve("cgroup.subtree_control"), "+cpu");
                 Files.createDirectories(group);
-                Files.writeString(group.resolve("cpu.max"), PERCENT * 1000 + " 100000");
-                return move(pid, group, home);
+                return inGroup(group, () -> {
+                    Files.writeString(group.resolve("cpu.max"), PERCENT * 1000 + " 100000");
+                    return move(pid, group, home);
+                });
             }
             throw new IllegalStateException("no cgroup CPU controller to hold a replica with: neither " + V1
                     + "/cpu.cfs_quota_us nor" + " cpu in " + V2
@@ -421,6 +445,24 @@ final class Algorithms {
                     .map(f -> f[2])
                     .findFirst()
                     .orElse("/");
+        }
+
+        private interface Setup {
+            CpuQuota run() throws IOException;
+        }
+
+        /** Runs {@code setup} on the new {@code group}; if it fails, removes the group, which is still empty. */
+        private static CpuQuota inGroup(Path group, Setup setup) throws IOException {
+            try {
+                return setup.run();
+            } catch (IOException | RuntimeException e) {
+                try {
+                    Files.deleteIfExists(group);
+                } catch (IOException cleanup) {
+                    e.addSuppressed(cleanup);
+                }
+                throw e;
+            }
         }
 
         private static CpuQuota move(long pid, Path group, Path home) throws IOException {

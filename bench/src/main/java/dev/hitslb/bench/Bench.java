@@ -726,10 +726,20 @@ final class Bench {
     }
 
     void step(String message) {
-        out.println("==> " + message);
+        step(out, message);
     }
 
     void progress(String message) {
+        progress(out, message);
+    }
+
+    /** A step of a long run, as every bench mode prints it. */
+    static void step(PrintStream out, String message) {
+        out.println("==> " + message);
+    }
+
+    /** What a step found or is doing, under it. */
+    static void progress(PrintStream out, String message) {
         out.println("    " + message);
     }
 

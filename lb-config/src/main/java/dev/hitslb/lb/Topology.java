@@ -118,6 +118,18 @@ public record Topology(List<Replica> replicas, Optional<Replica> backup) {
         return new Topology(rest, backup);
     }
 
+    /** This topology with the named replica reached at {@code host:port} instead: a proxy in front of it. */
+    public Topology via(String name, String host, int port) {
+        if (replicas.stream().noneMatch(r -> r.name().equals(name))) {
+            throw new IllegalArgumentException("no replica named " + name);
+        }
+        return new Topology(
+                replicas.stream()
+                        .map(r -> r.name().equals(name) ? new Replica(name, host, port, r.weight()) : r)
+                        .toList(),
+                backup);
+    }
+
     private static int weight(int i) {
         return i == 1 ? FIRST_REPLICA_WEIGHT : 1;
     }

@@ -68,6 +68,21 @@ class NginxConfigTest {
     }
 
     @Test
+    void a_replica_reached_through_a_proxy_keeps_its_name_weight_and_the_backup() {
+        String config = NginxConfig.upstream(
+                Algorithm.WEIGHTED,
+                RenderTarget.LOCAL,
+                Topology.local("hits", List.of(9001, 9002, 9003), Optional.of(9010))
+                        .via("hits-1", "127.0.0.1", 9501),
+                NginxVersion.DEBIAN_12);
+        assertThat(config)
+                .contains("server 127.0.0.1:9501 weight=3")
+                .doesNotContain("127.0.0.1:9001")
+                .contains("127.0.0.1:9002", "127.0.0.1:9003", "127.0.0.1:9010");
+        assertThatThrownBy(() -> LOCAL.via("hits-9", "127.0.0.1", 9501)).hasMessage("no replica named hits-9");
+    }
+
+    @Test
     void the_compose_target_is_refused_for_an_nginx_without_resolve() {
         assertThatThrownBy(() -> NginxConfig.upstream(
                         Algorithm.ROUND_ROBIN, RenderTarget.COMPOSE, Topology.compose(3), NginxVersion.DEBIAN_12))

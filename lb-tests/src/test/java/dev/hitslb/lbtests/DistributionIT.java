@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.Replica;
 import dev.hitslb.lb.Topology;
+import dev.hitslb.servers.SlowProxy;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;

@@ -1,6 +1,5 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.servers;
 
-import dev.hitslb.servers.Ports;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,17 +9,19 @@ import java.net.Socket;
 import java.time.Duration;
 
 /**
- * A TCP proxy in front of one replica that holds every chunk of its answers for {@code delay}: a slow
- * replica, made from outside (the service has no delay switch to leave on by mistake).
+ * A TCP proxy on 127.0.0.1 in front of one replica that holds every chunk of its answers for {@code delay}: a
+ * slow replica, or a slow network path to it, made from outside (the service has no delay switch to leave on by
+ * mistake, and not every kernel has tc's netem). Per connection, so requests on other connections are not held
+ * behind it; nginx sends one request at a time on each.
  */
-final class SlowProxy implements AutoCloseable {
+public final class SlowProxy implements AutoCloseable {
     private final ServerSocket server;
 
     private SlowProxy(ServerSocket server) {
         this.server = server;
     }
 
-    static SlowProxy start(int targetPort, Duration delay) throws IOException {
+    public static SlowProxy start(int targetPort, Duration delay) throws IOException {
         ServerSocket server = new ServerSocket(Ports.free(), 128, InetAddress.getLoopbackAddress());
         SlowProxy proxy = new SlowProxy(server);
         Thread.ofVirtual().start(() -> {
@@ -38,7 +39,7 @@ final class SlowProxy implements AutoCloseable {
         return proxy;
     }
 
-    int port() {
+    public int port() {
         return server.getLocalPort();
     }
 
