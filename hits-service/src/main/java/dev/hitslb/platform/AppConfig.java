@@ -31,16 +31,24 @@ public record AppConfig(
      */
     public static final int MAX_POOL_SIZE = 20;
 
-    /** Reads and validates every variable of docs/configuration.md#the-services-variables. */
+    /**
+     * Reads and validates every variable of docs/configuration.md#the-services-variables; the database's
+     * defaults come from the {@link ServiceSpec}.
+     */
     public static AppConfig from(Map<String, String> env) {
+        return from(env, ServiceSpec.load());
+    }
+
+    static AppConfig from(Map<String, String> env, ServiceSpec spec) {
         Env e = new Env(env);
+        String database = spec.database();
         return new AppConfig(
                 e.integer("HTTP_PORT", 8080, 1, 65_535),
                 e.ipAddress("BIND_ADDRESS", "0.0.0.0"),
                 e.text("INSTANCE_ID", hostName()),
-                e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/hits"),
-                e.text("DB_USER", "hits"),
-                e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", "hits"),
+                e.jdbcUrl("DB_URL", "jdbc:postgresql://127.0.0.1:5432/" + database),
+                e.text("DB_USER", database),
+                e.secret("DB_PASSWORD", "DB_PASSWORD_FILE", database),
                 e.integer(
                         "DB_POOL_SIZE",
                         4,

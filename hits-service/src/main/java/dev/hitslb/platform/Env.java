@@ -79,7 +79,7 @@ public record Env(Map<String, String> env) {
             throw new ConfigException(
                     name,
                     value,
-                    "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/hits"
+                    "a PostgreSQL JDBC URL such as jdbc:postgresql://host:5432/DATABASE"
                             + " (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
         }
         return value;
@@ -150,7 +150,7 @@ public record Env(Map<String, String> env) {
         return filed == null ? text(name, fallback) : filed;
     }
 
-    /** The secret in the file the variable names, without the whitespace around it; null when the variable is unset. */
+    /** The secret in the file the variable names, without the spaces and line breaks around it; null when the variable is unset. */
     private String secretFile(String fileName) {
         String file = raw(fileName);
         if (file == null) {

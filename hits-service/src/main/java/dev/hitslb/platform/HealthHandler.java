@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Liveness and readiness probes. They never count as hits. */
+/** Liveness and readiness probes. They never reach the feature. */
 final class HealthHandler {
     private final String instanceId;
     private final List<HealthCheck> checks;

@@ -203,7 +203,7 @@ public final class Postgres {
         hikari.setInitializationFailTimeout(10_000);
         hikari.addDataSourceProperty("connectTimeout", 1);
         hikari.addDataSourceProperty("tcpKeepAlive", true);
-        hikari.addDataSourceProperty("ApplicationName", "hits-service " + config.instanceId());
+        hikari.addDataSourceProperty("ApplicationName", config.instanceId());
         return new HikariDataSource(hikari);
     }
 

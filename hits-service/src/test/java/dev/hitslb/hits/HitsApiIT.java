@@ -2,6 +2,7 @@ package dev.hitslb.hits;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitslb.platform.ServiceSpec;
 import dev.hitslb.platform.WebServer;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
@@ -79,7 +80,7 @@ class HitsApiIT {
         // ./stack waits for ready-path on each replica and for probe-path through nginx
         // (META-INF/lb-service.properties).
         for (String key : new String[] {"ready-path", "probe-path"}) {
-            assertThat(app.get(TestApp.serviceSpec().getProperty(key)).statusCode())
+            assertThat(app.get(ServiceSpec.load().get(key)).statusCode())
                     .as(key)
                     .isEqualTo(200);
         }

@@ -1,13 +1,12 @@
 package dev.hitslb.hits;
 
 import dev.hitslb.platform.AppConfig;
+import dev.hitslb.platform.ServiceSpec;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import io.javalin.Javalin;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +19,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import redis.clients.jedis.RedisClient;
 
 /** One real hits-service instance (the production factory) on real PostgreSQL and Redis, for tests. */
@@ -113,25 +111,11 @@ final class TestApp implements AutoCloseable {
     static long dbTotal(PostgresEndpoint pg) {
         try (Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
                 Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery(serviceSpec().getProperty("total-query"))) {
+                ResultSet rs = s.executeQuery(ServiceSpec.load().get("total-query"))) {
             rs.next();
             return rs.getLong(1);
         } catch (SQLException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** META-INF/lb-service.properties: how the launcher and the suites know this service. */
-    static Properties serviceSpec() {
-        try (InputStream in = TestApp.class.getResourceAsStream("/META-INF/lb-service.properties")) {
-            if (in == null) {
-                throw new IllegalStateException("META-INF/lb-service.properties is missing from src/main/resources");
-            }
-            Properties spec = new Properties();
-            spec.load(in);
-            return spec;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

@@ -7,20 +7,38 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AppConfigTest {
     @Test
     void defaults_fit_local_development() {
-        AppConfig config = AppConfig.from(Map.of("INSTANCE_ID", "hits-1"));
+        AppConfig config = AppConfig.from(Map.of("INSTANCE_ID", "app-1"));
         assertThat(config.httpPort()).isEqualTo(8080);
         assertThat(config.bindAddress()).isEqualTo("0.0.0.0");
-        assertThat(config.instanceId()).isEqualTo("hits-1");
-        assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/hits");
+        assertThat(config.instanceId()).isEqualTo("app-1");
+        // The database, its owner and password: the service spec's (META-INF/lb-service.properties), which a
+        // copied service changes; platform/ names no service.
+        String database = ServiceSpec.load().database();
+        assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/" + database);
+        assertThat(config.dbUser()).isEqualTo(database);
+        assertThat(config.dbPassword()).isEqualTo(database);
         assertThat(config.redis()).isEqualTo(new RedisUrl("127.0.0.1", 6379, null, null, 0));
         assertThat(config.dbTimeout()).isEqualTo(Duration.ofMillis(900));
         assertThat(config.dbStartupTimeout()).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void the_database_s_defaults_come_from_the_service_spec() {
+        Properties shop = new Properties();
+        shop.setProperty("database", "shop");
+        AppConfig config = AppConfig.from(Map.of(), ServiceSpec.of(shop));
+        assertThat(config.dbUrl()).isEqualTo("jdbc:postgresql://127.0.0.1:5432/shop");
+        assertThat(config.dbUser()).isEqualTo("shop");
+        assertThat(config.dbPassword()).isEqualTo("shop");
+        assertThatThrownBy(() -> AppConfig.from(Map.of(), ServiceSpec.of(new Properties())))
+                .hasMessage("META-INF/lb-service.properties has no database");
     }
 
     @Test
@@ -57,26 +75,26 @@ class AppConfigTest {
 
     @Test
     void a_config_error_never_echoes_a_password() {
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgresql://hits:s3cret@db:5432/hits")))
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "postgresql://app:s3cret@db:5432/shop")))
                 .hasMessage(
-                        "invalid DB_URL='postgresql://hits:***@db:5432/hits': expected a PostgreSQL JDBC URL"
-                                + " such as jdbc:postgresql://host:5432/hits (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
+                        "invalid DB_URL='postgresql://app:***@db:5432/shop': expected a PostgreSQL JDBC URL"
+                                + " such as jdbc:postgresql://host:5432/DATABASE (the login goes in DB_USER and DB_PASSWORD, not in the URL)");
         // What the driver cannot parse is refused here, at once, with the password masked.
         assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://u:hunter2@nowhere/x")))
                 .hasMessageStartingWith("invalid DB_URL='jdbc:postgresql://u:***@nowhere/x': expected");
         assertThatThrownBy(() ->
-                        AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:notaport/hits?password=hunter2")))
+                        AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://127.0.0.1:notaport/shop?password=hunter2")))
                 .hasMessageStartingWith(
-                        "invalid DB_URL='jdbc:postgresql://127.0.0.1:notaport/hits?password=***': expected");
-        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql:///hits")))
+                        "invalid DB_URL='jdbc:postgresql://127.0.0.1:notaport/shop?password=***': expected");
+        assertThatThrownBy(() -> AppConfig.from(Map.of("DB_URL", "jdbc:postgresql:///shop")))
                 .hasMessageContaining("DB_URL");
-        assertThat(AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret"))
+        assertThat(AppConfig.from(Map.of("DB_URL", "jdbc:postgresql://db:5432/shop?sslmode=disable&password=s3cret"))
                         .dbUrl())
                 .as("a password parameter is the driver's own: accepted, masked wherever printed")
-                .isEqualTo("jdbc:postgresql://db:5432/hits?sslmode=disable&password=s3cret");
+                .isEqualTo("jdbc:postgresql://db:5432/shop?sslmode=disable&password=s3cret");
         assertThatThrownBy(
-                        () -> AppConfig.from(Map.of("DB_URL", "postgres://db/hits?user=hits&password=s3cret&ssl=true")))
-                .hasMessageContaining("invalid DB_URL='postgres://db/hits?user=hits&password=***&ssl=true'");
+                        () -> AppConfig.from(Map.of("DB_URL", "postgres://db/shop?user=app&password=s3cret&ssl=true")))
+                .hasMessageContaining("invalid DB_URL='postgres://db/shop?user=app&password=***&ssl=true'");
         for (String url : new String[] {
             "redis://:s3cret@cache:notaport",
             "redis//app:s3cret@cache",
