@@ -13,13 +13,12 @@ import java.util.Map;
  * {@code nginx -p PREFIX -c PREFIX/nginx.conf -g 'daemon off;'}. The caller writes the config
  * (lb-config renders it); this class checks it with {@code nginx -t}, starts and stops it.
  */
-public final class NginxServer implements ServerControl {
+public final class NginxServer extends LocalServer {
     public static final String CONFIG = "nginx.conf";
 
     private final Path prefix;
     private final int port;
     private final boolean throwaway;
-    private LocalProcess process;
 
     private NginxServer(Path prefix, int port, boolean throwaway) {
         this.prefix = prefix.toAbsolutePath();
@@ -76,17 +75,8 @@ public final class NginxServer implements ServerControl {
         return prefix;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
     public Path log() {
         return prefix.resolve("nginx.log");
-    }
-
-    @Override
-    public boolean isRunning() {
-        return process != null && process.isAlive();
     }
 
     @Override
@@ -126,29 +116,6 @@ public final class NginxServer implements ServerControl {
         if (process != null) {
             process.stop("QUIT", Duration.ofSeconds(10));
         }
-    }
-
-    @Override
-    public void kill() {
-        if (process != null) {
-            process.signalTree("KILL");
-            process.awaitExit(Duration.ofSeconds(10));
-        }
-    }
-
-    @Override
-    public void pause() {
-        process.signalTree("STOP");
-    }
-
-    @Override
-    public void resume() {
-        process.signalTree("CONT");
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 
     /**

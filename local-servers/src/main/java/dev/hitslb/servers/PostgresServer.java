@@ -20,7 +20,7 @@ import java.util.stream.Stream;
  * as; the superuser {@value #ADMIN} (password {@value #ADMIN}) is for administration only.
  * Durable defaults stay on (fsync, synchronous_commit).
  */
-public final class PostgresServer implements ServerControl {
+public final class PostgresServer extends LocalServer {
     /** Unprivileged account PostgreSQL runs as when we are root (Debian's postgresql package creates it). */
     private static final String OS_USER = "postgres";
     /** The superuser, for administration: creating the database and its owner, never a service's login. */
@@ -31,7 +31,6 @@ public final class PostgresServer implements ServerControl {
     private final String database;
     private final boolean throwaway;
     private final Optional<AlsoListen> alsoListen;
-    private LocalProcess process;
 
     private PostgresServer(Path home, int port, String database, boolean throwaway, Optional<AlsoListen> alsoListen) {
         if (!database.matches("[a-z_][a-z0-9_]*") || database.equals(ADMIN)) {
@@ -84,15 +83,6 @@ public final class PostgresServer implements ServerControl {
 
     public Path log() {
         return home.resolve("postgres.log");
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return process != null && process.isAlive();
     }
 
     private Path data() {
@@ -274,6 +264,7 @@ public final class PostgresServer implements ServerControl {
         }
     }
 
+    /** A crash of the postmaster alone, as when the OOM killer picks it; its backends then exit by themselves. */
     @Override
     public void kill() {
         if (process != null) {
@@ -282,21 +273,6 @@ public final class PostgresServer implements ServerControl {
             // Backends notice their postmaster died and exit on their own; wait for the port to close.
             Ports.awaitClosed(port, Duration.ofSeconds(10));
         }
-    }
-
-    @Override
-    public void pause() {
-        process.signalTree("STOP");
-    }
-
-    @Override
-    public void resume() {
-        process.signalTree("CONT");
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 
     /** Gives the folder to the PostgreSQL account when we are root, and lets it reach the folder. */

@@ -13,13 +13,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A real, memory-only Redis server from the local binary on 127.0.0.1. */
-public final class RedisServer implements ServerControl {
+public final class RedisServer extends LocalServer {
     private final Path home;
     private final int port;
     private final boolean throwaway;
     private final List<String> options;
     private final Optional<AlsoListen> alsoListen;
-    private LocalProcess process;
 
     private RedisServer(Path home, int port, boolean throwaway, List<String> options, Optional<AlsoListen> alsoListen) {
         this.home = home.toAbsolutePath();
@@ -67,15 +66,6 @@ public final class RedisServer implements ServerControl {
 
     public Path log() {
         return home.resolve("redis.log");
-    }
-
-    public long pid() {
-        return process.pid();
-    }
-
-    @Override
-    public boolean isRunning() {
-        return process != null && process.isAlive();
     }
 
     @Override
@@ -128,28 +118,5 @@ public final class RedisServer implements ServerControl {
         if (process != null) {
             process.stop(Duration.ofSeconds(10));
         }
-    }
-
-    @Override
-    public void kill() {
-        if (process != null) {
-            process.signal("KILL");
-            process.awaitExit(Duration.ofSeconds(10));
-        }
-    }
-
-    @Override
-    public void pause() {
-        process.signal("STOP");
-    }
-
-    @Override
-    public void resume() {
-        process.signal("CONT");
-    }
-
-    @Override
-    public void close() {
-        stop();
     }
 }
