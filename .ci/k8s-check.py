@@ -58,6 +58,10 @@ def check_overlay(algorithm, docs, images):
         fail(config, "upstream.conf is not the kubernetes target's upstream block")
     if f"# {algorithm}:" not in upstream.splitlines()[0]:
         fail(config, f"upstream.conf is not {algorithm}'s (first line: {upstream.splitlines()[0]!r})")
+    # nginx.conf includes files by a path relative to itself: each must be in the same ConfigMap.
+    for included in sorted(set(re.findall(r"^\s*include ([^/;\s]+);", nginx_conf, re.M))):
+        if included not in config["data"]:
+            fail(config, f"nginx.conf includes {included}, which hits-nginx does not hold")
     valid = re.search(r"^\s*resolver \S+ valid=(\d+)s", nginx_conf, re.M)
     if not valid:
         fail(config, "nginx.conf has no `resolver ... valid=Ns`")

@@ -492,9 +492,7 @@ final class Bench {
                     .append("    location / {\n        default_type application/json;\n")
                     .append("        return 200 '{\"instance\":\"trivial\",\"hits\":0}\\n';\n    }\n}\n");
         }
-        Files.createDirectories(prefix);
-        Files.writeString(prefix.resolve(NginxServer.CONFIG), NginxConfig.main(RenderTarget.LOCAL, trivial, port));
-        Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream.toString());
+        NginxConfig.write(prefix, NginxConfig.main(RenderTarget.LOCAL, trivial, port), upstream.toString());
         NginxServer.check(prefix);
         return NginxServer.start(prefix, port, true);
     }

@@ -30,6 +30,7 @@ public final class LbConfigCommand {
         Map<String, String> files = new LinkedHashMap<>();
         Topology topology = Topology.compose(3);
         files.put("nginx.conf", NginxConfig.main(RenderTarget.COMPOSE, topology, 80));
+        files.put(NginxConfig.RESPONSE_HEADERS, NginxConfig.responseHeaders());
         for (Algorithm algorithm : Algorithm.values()) {
             files.put(
                     algorithm.id() + ".conf",
@@ -54,6 +55,7 @@ public final class LbConfigCommand {
                 "base/nginx.conf",
                 NginxConfig.main(
                         RenderTarget.KUBERNETES, Topology.kubernetes(Algorithm.ROUND_ROBIN), Topology.CONTAINER_PORT));
+        files.put("base/" + NginxConfig.RESPONSE_HEADERS, NginxConfig.responseHeaders());
         for (Algorithm algorithm : Algorithm.values()) {
             files.put(
                     "overlays/" + algorithm.id() + "/" + NginxConfig.upstreamFileName(),

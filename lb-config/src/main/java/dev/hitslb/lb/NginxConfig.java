@@ -1,5 +1,8 @@
 package dev.hitslb.lb;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,6 +23,25 @@ public final class NginxConfig {
     /** The file compose mounts at /etc/nginx/conf.d/upstream.conf, and ./stack writes beside nginx.conf. */
     public static String upstreamFileName() {
         return "upstream.conf";
+    }
+
+    /**
+     * The file nginx.conf includes wherever it adds headers, by a relative path: beside nginx.conf on every
+     * target (compose mounts it at /etc/nginx/, Kubernetes puts it in the ConfigMap with nginx.conf).
+     */
+    public static final String RESPONSE_HEADERS = "response-headers.conf";
+
+    /** The headers on every answer: {@value #RESPONSE_HEADERS}. */
+    public static String responseHeaders() {
+        return NginxTemplate.render(RESPONSE_HEADERS, Map.of());
+    }
+
+    /** Writes a runnable config into nginx's {@code prefix}: {@code main} as nginx.conf, with the files it includes. */
+    public static void write(Path prefix, String main, String upstream) throws IOException {
+        Files.createDirectories(prefix);
+        Files.writeString(prefix.resolve("nginx.conf"), main);
+        Files.writeString(prefix.resolve(upstreamFileName()), upstream);
+        Files.writeString(prefix.resolve(RESPONSE_HEADERS), responseHeaders());
     }
 
     /**

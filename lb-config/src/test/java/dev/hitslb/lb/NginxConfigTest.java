@@ -233,7 +233,6 @@ class NginxConfigTest {
                         "proxy_set_header X-Request-Id $hits_request_key;",
                         "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                         "proxy_set_header X-Forwarded-Proto $scheme;",
-                        "add_header X-Upstream $upstream_addr always;",
                         "proxy_next_upstream error timeout http_502 http_503 http_504;",
                         "proxy_next_upstream_tries 4;",
                         "server_tokens off;",
@@ -249,23 +248,35 @@ class NginxConfigTest {
     }
 
     @Test
-    void every_location_that_adds_headers_repeats_the_request_id() {
+    void every_block_that_adds_headers_includes_the_headers_of_every_answer() {
         // A location with add_header of its own inherits none of the server's (nginx's rule), so each
-        // one must repeat X-Request-Id, or its answers go out without it.
-        String main = NginxConfig.main(RenderTarget.LOCAL, LOCAL, 9000);
-        String server = main.substring(main.indexOf("    server {"));
-        assertThat(server.substring(0, server.indexOf("\n        location ")))
-                .contains("add_header X-Request-Id $hits_request_key always;");
-        String[] parts = server.split("\n        location ");
-        List<String> locations = List.of(parts).subList(1, parts.length);
-        assertThat(locations).isNotEmpty().allSatisfy(location -> {
-            String block = location.substring(0, location.indexOf("\n        }"));
-            if (block.contains("add_header")) {
-                assertThat(block)
-                        .as(block.lines().findFirst().orElseThrow())
-                        .contains("add_header X-Request-Id $hits_request_key always;");
-            }
-        });
+        // one includes the shared set too, or its answers go out without X-Request-Id. (NginxProxyIT
+        // checks the headers on real answers.)
+        String headers = NginxConfig.responseHeaders();
+        assertThat(headers.lines().filter(l -> l.startsWith("add_header ")))
+                .extracting(l -> l.split(" ")[1])
+                .containsExactly("X-Request-Id", "X-Upstream");
+        String include = "include " + NginxConfig.RESPONSE_HEADERS + ";";
+        for (RenderTarget target : RenderTarget.values()) {
+            String main = target == RenderTarget.KUBERNETES
+                    ? NginxConfig.main(target, Topology.kubernetes(Algorithm.ROUND_ROBIN), 8080)
+                    : NginxConfig.main(target, target == RenderTarget.COMPOSE ? Topology.compose(3) : LOCAL, 9000);
+            String server = main.substring(main.indexOf("    server {"));
+            assertThat(server.substring(0, server.indexOf("\n        location ")))
+                    .as("%s: the server block", target)
+                    .contains(include);
+            String[] parts = server.split("\n        location ");
+            List<String> locations = List.of(parts).subList(1, parts.length);
+            assertThat(locations.stream()
+                            .filter(l ->
+                                    l.substring(0, l.indexOf("\n        }")).contains("add_header")))
+                    .as("%s: locations that add headers", target)
+                    .hasSizeGreaterThanOrEqualTo(4)
+                    .allSatisfy(location -> assertThat(location.substring(0, location.indexOf("\n        }")))
+                            .as(location.lines().findFirst().orElseThrow())
+                            .contains(include)
+                            .doesNotContain("add_header X-Request-Id", "add_header X-Upstream"));
+        }
     }
 
     @Test

@@ -16,7 +16,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,10 +63,9 @@ class NginxProxyIT {
         int port = Ports.free();
         Topology topology = Topology.local("hits", replicaPorts, Optional.of(backupPort));
         Path prefix = ThrowawayDirs.create("nginx");
-        Files.writeString(
-                prefix.resolve("nginx.conf"), change.apply(NginxConfig.main(RenderTarget.LOCAL, topology, port)));
-        Files.writeString(
-                prefix.resolve("upstream.conf"),
+        NginxConfig.write(
+                prefix,
+                change.apply(NginxConfig.main(RenderTarget.LOCAL, topology, port)),
                 NginxConfig.upstream(
                         Algorithm.ROUND_ROBIN,
                         RenderTarget.LOCAL,

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.ThrowawayDirs;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -45,9 +44,9 @@ class NginxSyntaxIT {
             return;
         }
         Path prefix = ThrowawayDirs.create("nginx-t-" + algorithm.id());
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
-        Files.writeString(
-                prefix.resolve("upstream.conf"),
+        NginxConfig.write(
+                prefix,
+                NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080),
                 NginxConfig.upstream(algorithm, RenderTarget.LOCAL, LOCAL.forAlgorithm(algorithm), localNginx));
         NginxServer.check(prefix);
     }
@@ -76,8 +75,7 @@ class NginxSyntaxIT {
         assertThat(localMain).isNotEqualTo(main);
 
         Path prefix = ThrowawayDirs.create("nginx-t-compose-" + algorithm.id());
-        Files.writeString(prefix.resolve("nginx.conf"), localMain);
-        Files.writeString(prefix.resolve("upstream.conf"), withoutSticky);
+        NginxConfig.write(prefix, localMain, withoutSticky);
         NginxServer.check(prefix);
     }
 
@@ -107,8 +105,7 @@ class NginxSyntaxIT {
                     .replaceAll("");
         }
         Path prefix = ThrowawayDirs.create("nginx-t-kubernetes-" + algorithm.id());
-        Files.writeString(prefix.resolve("nginx.conf"), localMain);
-        Files.writeString(prefix.resolve("upstream.conf"), upstream);
+        NginxConfig.write(prefix, localMain, upstream);
         NginxServer.check(prefix);
     }
 
@@ -116,11 +113,11 @@ class NginxSyntaxIT {
     void nginx_t_is_a_real_check_that_refuses_a_backup_with_hash() throws IOException {
         // What the renderer refuses up front, nginx refuses too: this keeps the refusal honest.
         Path prefix = ThrowawayDirs.create("nginx-t-refused");
-        Files.writeString(prefix.resolve("nginx.conf"), NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080));
         String hash = NginxConfig.upstream(
                 Algorithm.HASH, RenderTarget.LOCAL, LOCAL.forAlgorithm(Algorithm.HASH), localNginx);
-        Files.writeString(
-                prefix.resolve("upstream.conf"),
+        NginxConfig.write(
+                prefix,
+                NginxConfig.main(RenderTarget.LOCAL, LOCAL, 18080),
                 hash.replace("    keepalive 128;", "    server 127.0.0.1:18090 backup;\n    keepalive 128;"));
         assertThatThrownBy(() -> NginxServer.check(prefix))
                 .isInstanceOf(NginxServer.InvalidConfigException.class)

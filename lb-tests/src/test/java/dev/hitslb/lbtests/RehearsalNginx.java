@@ -1,6 +1,7 @@
 package dev.hitslb.lbtests;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lb.NginxConfig;
 import dev.hitslb.lb.NginxVersion;
 import dev.hitslb.servers.Binaries;
 import dev.hitslb.servers.LocalProcess;
@@ -102,6 +103,8 @@ final class RehearsalNginx implements AutoCloseable {
                         main + " no longer has exactly one '" + include + "': update this rehearsal");
             }
             Files.copy(upstream, prefix.resolve("upstream.conf"));
+            // Committed beside nginx.conf, and included from it by a relative path: beside it here too.
+            Files.copy(main.resolveSibling(NginxConfig.RESPONSE_HEADERS), prefix.resolve(NginxConfig.RESPONSE_HEADERS));
             Files.writeString(
                     prefix.resolve("nginx.conf"),
                     config.replace(include, "include " + prefix.resolve("upstream.conf") + ";"));

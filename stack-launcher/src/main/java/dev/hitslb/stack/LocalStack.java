@@ -492,9 +492,7 @@ public final class LocalStack {
     private void writeNginxConfig(String main, String upstream) {
         Path prefix = layout.dir("nginx");
         try {
-            Files.createDirectories(prefix);
-            Files.writeString(prefix.resolve(NginxServer.CONFIG), main);
-            Files.writeString(prefix.resolve(NginxConfig.upstreamFileName()), upstream);
+            NginxConfig.write(prefix, main, upstream);
             Files.createDirectories(prefix.resolve("live"));
             Files.writeString(prefix.resolve("live/index.html"), NginxConfig.livePage());
         } catch (IOException e) {
