@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import dev.hitslb.servers.TestServers;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -71,46 +72,25 @@ class ExactlyOnceIT {
         TestApp.reset(pg, redis);
         // Retention 60 s: a page load may wait up to 20 s to be counted.
         try (TestApp app = TestApp.start("late", pg, redis, Map.of("REQUEST_ID_RETENTION_SECONDS", "60"))) {
-            var stale = app.get(
-                    "/",
-                    "X-Request-Id",
-                    "late-1",
-                    "X-Request-Start",
-                    stamp(Instant.now().minusSeconds(300)));
+            var stale = sentAgo(app, "late-1", 300);
             assertThat(stale.statusCode()).isEqualTo(503);
             assertThat(stale.body()).contains("sent more than 20 s ago").contains("not counted");
-            var justOver = app.get(
-                    "/",
-                    "X-Request-Id",
-                    "late-2",
-                    "X-Request-Start",
-                    stamp(Instant.now().minusSeconds(21)));
-            assertThat(justOver.statusCode()).isEqualTo(503);
+            assertThat(sentAgo(app, "late-2", 21).statusCode()).isEqualTo(503);
             assertThat(TestApp.dbTotal(pg)).as("nothing counted").isZero();
             assertThat(app.metric("hits_too_late_total")).isEqualTo(2);
 
-            var inTime = app.get(
-                    "/",
-                    "X-Request-Id",
-                    "late-3",
-                    "X-Request-Start",
-                    stamp(Instant.now().minusSeconds(15)));
-            assertThat(inTime.statusCode()).isEqualTo(200);
-            // nginx's clock a little ahead of this one: counted as if sent now.
-            var ahead = app.get(
-                    "/",
-                    "X-Request-Id",
-                    "late-4",
-                    "X-Request-Start",
-                    stamp(Instant.now().plusSeconds(600)));
-            assertThat(ahead.statusCode()).isEqualTo(200);
+            assertThat(sentAgo(app, "late-3", 15).statusCode()).isEqualTo(200);
+            // nginx's clock ahead of this one: counted as if sent now.
+            assertThat(sentAgo(app, "late-4", -600).statusCode()).isEqualTo(200);
             assertThat(TestApp.dbTotal(pg)).isEqualTo(2);
         }
     }
 
-    /** X-Request-Start as nginx sends it: t=$msec. */
-    private static String stamp(Instant sent) {
-        return "t=" + sent.getEpochSecond() + "." + String.format("%03d", sent.getNano() / 1_000_000);
+    /** GET / with {@code id}, as nginx would send it had it sent it {@code seconds} ago (X-Request-Start: t=$msec). */
+    private static HttpResponse<String> sentAgo(TestApp app, String id, long seconds) {
+        Instant sent = Instant.now().minusSeconds(seconds);
+        String stamp = "t=" + sent.getEpochSecond() + "." + String.format("%03d", sent.getNano() / 1_000_000);
+        return app.get("/", "X-Request-Id", id, "X-Request-Start", stamp);
     }
 
     @Test
