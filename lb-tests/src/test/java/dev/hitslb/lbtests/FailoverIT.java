@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -56,25 +57,38 @@ class FailoverIT {
         System.out.println("  " + Load.summary(answers));
     }
 
+    /** Each scenario's frame: {@code scenario} runs after 1 s of steady load through nginx, then the load stops. */
+    private static List<Answer> underSteadyLoad(String title, Runnable scenario) {
+        return underLoad(title, Load.steady(LbStack.baseUrl(), CONCURRENCY), scenario);
+    }
+
+    /** As {@link #underSteadyLoad}, with a load of the test's own; the answers are printed under {@code title}. */
+    private static List<Answer> underLoad(String title, Load load, Runnable scenario) {
+        List<Answer> answers;
+        try (load) {
+            LbStack.sleep(Duration.ofSeconds(1));
+            scenario.run();
+            answers = load.stop();
+        }
+        print(title, answers);
+        return answers;
+    }
+
     @Test
     void a_killed_replica_costs_no_request_and_is_back_in_rotation_within_fail_timeout() {
-        List<Answer> answers;
-        long restarted;
-        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
-            LbStack.sleep(Duration.ofSeconds(1));
+        AtomicLong restarted = new AtomicLong();
+        List<Answer> answers = underSteadyLoad("SIGKILL hits-2 under load, then start it", () -> {
             stack.kill("hits-2");
             LbStack.sleep(Duration.ofSeconds(2));
             stack.start("hits-2");
-            restarted = System.nanoTime();
+            restarted.set(System.nanoTime());
             LbStack.sleep(FAIL_TIMEOUT.plusSeconds(2));
-            answers = load.stop();
-        }
-        print("SIGKILL hits-2 under load, then start it", answers);
+        });
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         long backAfter = answers.stream()
-                .filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted)
-                .mapToLong(a -> a.sentNanos() - restarted)
+                .filter(a -> a.instance().equals("hits-2") && a.sentNanos() > restarted.get())
+                .mapToLong(a -> a.sentNanos() - restarted.get())
                 .min()
                 .orElse(Long.MAX_VALUE);
         assertThat(Duration.ofNanos(backAfter))
@@ -85,16 +99,12 @@ class FailoverIT {
 
     @Test
     void a_hung_replica_costs_no_request_and_no_wait_beyond_the_read_timeout() {
-        List<Answer> answers;
-        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
-            LbStack.sleep(Duration.ofSeconds(1));
+        List<Answer> answers = underSteadyLoad("SIGSTOP hits-3 for 4 s under load", () -> {
             stack.pause("hits-3");
             LbStack.sleep(Duration.ofSeconds(4));
             stack.resume("hits-3");
             LbStack.sleep(Duration.ofSeconds(1));
-            answers = load.stop();
-        }
-        print("SIGSTOP hits-3 for 4 s under load", answers);
+        });
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         // proxy_read_timeout (2 s) on the hung replica, then the answer of the next one.
@@ -104,17 +114,14 @@ class FailoverIT {
 
     @Test
     void a_rolling_restart_costs_no_request() {
-        List<Answer> answers;
-        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
+        List<Answer> answers = underSteadyLoad("rolling restart of hits-1, hits-2, hits-3 under load", () -> {
             for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
-                LbStack.sleep(Duration.ofMillis(500));
                 stack.stop(replica); // SIGTERM: finish in-flight requests, then exit
                 stack.start(replica); // returns once /health/ready answers
+                LbStack.sleep(Duration.ofMillis(500));
             }
-            LbStack.sleep(Duration.ofSeconds(1));
-            answers = load.stop();
-        }
-        print("rolling restart of hits-1, hits-2, hits-3 under load", answers);
+            LbStack.sleep(Duration.ofMillis(500));
+        });
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         assertExactlyOnce(answers);
@@ -148,16 +155,12 @@ class FailoverIT {
 
     @Test
     void redis_killed_under_load_costs_no_request() {
-        List<Answer> answers;
-        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
-            LbStack.sleep(Duration.ofSeconds(1));
+        List<Answer> answers = underSteadyLoad("SIGKILL Redis under load, then start it", () -> {
             stack.kill("redis");
             LbStack.sleep(Duration.ofSeconds(2));
             stack.start("redis");
             LbStack.sleep(Duration.ofSeconds(2));
-            answers = load.stop();
-        }
-        print("SIGKILL Redis under load, then start it", answers);
+        });
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         assertExactlyOnce(answers);
@@ -165,22 +168,18 @@ class FailoverIT {
 
     @Test
     void a_postgres_restart_under_load_gives_quick_503s_only_while_it_is_down() {
-        List<Answer> answers;
-        long stopped;
-        long started;
-        try (Load load = Load.steady(LbStack.baseUrl(), CONCURRENCY)) {
-            LbStack.sleep(Duration.ofSeconds(1));
-            stopped = System.nanoTime();
+        AtomicLong stopped = new AtomicLong();
+        AtomicLong started = new AtomicLong();
+        List<Answer> answers = underSteadyLoad("PostgreSQL stopped for 2 s under load", () -> {
+            stopped.set(System.nanoTime());
             stack.stop("postgres");
             LbStack.sleep(Duration.ofSeconds(2));
             stack.start("postgres");
-            started = System.nanoTime();
+            started.set(System.nanoTime());
             // While PostgreSQL was down every replica answered 503, and nginx counts those as failures: it
             // may answer its own 503 until fail_timeout has passed.
             LbStack.sleep(FAIL_TIMEOUT.plusSeconds(3));
-            answers = load.stop();
-        }
-        print("PostgreSQL stopped for 2 s under load", answers);
+        });
 
         assertThat(Load.failed(answers))
                 .as("failures are 503s, answered quickly")
@@ -188,8 +187,8 @@ class FailoverIT {
                     assertThat(a.status()).isEqualTo(503);
                     assertThat(a.micros()).isLessThan(TimeUnit.SECONDS.toMicros(2));
                 });
-        long recovered = started + FAIL_TIMEOUT.plusSeconds(1).toNanos();
-        assertThat(answers.stream().filter(a -> a.sentNanos() < stopped))
+        long recovered = started.get() + FAIL_TIMEOUT.plusSeconds(1).toNanos();
+        assertThat(answers.stream().filter(a -> a.sentNanos() < stopped.get()))
                 .allSatisfy(a -> assertThat(a.ok()).isTrue());
         assertThat(answers.stream().filter(a -> a.sentNanos() > recovered))
                 .as("after PostgreSQL is back (+ fail_timeout)")
@@ -211,20 +210,19 @@ class FailoverIT {
                 .connectTimeout(Duration.ofSeconds(2))
                 .build();
         AtomicInteger retries = new AtomicInteger();
-        List<Answer> answers;
-        try (Load load = Load.steady(
-                CONCURRENCY,
-                i -> pageLoadUntilAnswered(client, UUID.randomUUID().toString(), retries))) {
-            LbStack.sleep(Duration.ofSeconds(1));
-            stack.kill("postgres");
-            stack.kill("hits-2");
-            LbStack.sleep(Duration.ofSeconds(2));
-            stack.start("postgres");
-            stack.start("hits-2");
-            LbStack.sleep(Duration.ofSeconds(2));
-            answers = load.stop();
-        }
-        print("SIGKILL PostgreSQL and hits-2 under load; every page load retried with its key until answered", answers);
+        List<Answer> answers = underLoad(
+                "SIGKILL PostgreSQL and hits-2 under load; every page load retried with its key until answered",
+                Load.steady(
+                        CONCURRENCY,
+                        i -> pageLoadUntilAnswered(client, UUID.randomUUID().toString(), retries)),
+                () -> {
+                    stack.kill("postgres");
+                    stack.kill("hits-2");
+                    LbStack.sleep(Duration.ofSeconds(2));
+                    stack.start("postgres");
+                    stack.start("hits-2");
+                    LbStack.sleep(Duration.ofSeconds(2));
+                });
         System.out.println("  retries: " + retries.get());
         assertThat(retries.get())
                 .as("the kills cost some answers, so the client had to retry")
