@@ -9,6 +9,7 @@ import dev.hitslb.servers.RedisServer;
 import dev.hitslb.servers.TestServers;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
+import dev.hitslb.testing.Load;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,13 +32,14 @@ class CacheIT {
             AtomicBoolean writing = new AtomicBoolean(true);
             AtomicLong highestShown = new AtomicLong();
             // Two instances write concurrently, so their cache updates can arrive out of order ...
-            CompletableFuture<Load.Result> writers = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<List<Load.Answer>> writers = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return Load.run(
-                            6_000,
-                            32,
-                            i -> Load.get(List.of(a, b).get(i % 2).uri("/"), "c-" + i),
-                            body -> highestShown.accumulateAndGet(Load.hits(body), Math::max));
+                    return Load.fixed(
+                            6_000, 32, i -> Load.page(List.of(a, b).get(i % 2).uri("/"), "c-" + i), answer -> {
+                                if (answer.ok()) {
+                                    highestShown.accumulateAndGet(TestApp.hits(answer.body()), Math::max);
+                                }
+                            });
                 } finally {
                     writing.set(false);
                 }
@@ -48,17 +50,17 @@ class CacheIT {
             int reads = 0;
             while (writing.get()) {
                 long shownBefore = highestShown.get();
-                long read = Load.hits(
-                        List.of(a, b).get(reads++ % 2).get("/api/hits").body());
+                long read = TestApp.hits(
+                        List.of(a, b).get(reads++ % 2).get("/api/hits").body().string());
                 assertThat(read).as("read %d after %d", reads, previous).isGreaterThanOrEqualTo(previous);
                 assertThat(read)
                         .as("read %d: below a total already shown", reads)
                         .isGreaterThanOrEqualTo(shownBefore);
                 previous = read;
             }
-            assertThat(writers.get().statuses()).containsOnlyKeys(200);
+            assertThat(Load.statuses(writers.get())).containsOnlyKeys(200);
             assertThat(reads).as("reads made during the load").isGreaterThan(20);
-            assertThat(Load.hits(a.get("/api/hits").body())).isEqualTo(6_000);
+            assertThat(TestApp.hits(a.get("/api/hits").body().string())).isEqualTo(6_000);
         }
     }
 
@@ -78,7 +80,7 @@ class CacheIT {
                         Map.of("REDIS_URL", "redis://app:s3cret@127.0.0.1:" + redis.port() + "/5"));
                 RedisClient db5 = login(redis, 5);
                 RedisClient db0 = login(redis, 0)) {
-            Load.run(10, 2, i -> Load.get(app.uri("/"), null));
+            Load.fixed(10, 2, i -> Load.page(app.uri("/"), null));
             Wait.until(
                     "the total in Redis database 5", Duration.ofSeconds(2), () -> "10".equals(db5.get(HitCache.KEY)));
             assertThat(db0.get(HitCache.KEY)).as("database 0").isNull();
@@ -106,11 +108,11 @@ class CacheIT {
         TestApp.reset(pg, redis);
         try (TestApp app = TestApp.start("cache-lag", pg, redis);
                 RedisClient client = RedisClient.create(redis.host(), redis.port())) {
-            Load.run(100, 4, i -> Load.get(app.uri("/"), null));
+            Load.fixed(100, 4, i -> Load.page(app.uri("/"), null));
             client.set(HitCache.KEY, "7"); // as if Redis had missed every write since
             // CACHE_REFRESH_MS is 200 in the tests: the cache is fixed well within a second.
             Wait.until("the cache to catch up", Duration.ofSeconds(1), () -> "100".equals(client.get(HitCache.KEY)));
-            assertThat(app.get("/api/hits").body()).contains("\"hits\":100");
+            assertThat(app.get("/api/hits").body().string()).contains("\"hits\":100");
         }
     }
 
@@ -121,20 +123,20 @@ class CacheIT {
         TestApp.reset(pg, redis);
         try (TestApp app = TestApp.start("cache-high", pg, redis);
                 RedisClient client = RedisClient.create(redis.host(), redis.port())) {
-            Load.run(100, 4, i -> Load.get(app.uri("/"), null));
+            Load.fixed(100, 4, i -> Load.page(app.uri("/"), null));
             client.set(HitCache.KEY, "999999999"); // anyone who reaches Redis can write it
             Wait.until(
                     "/api/hits to show the first wrong total",
                     Duration.ofSeconds(1),
-                    () -> app.get("/api/hits").body().contains("\"hits\":999999999"));
+                    () -> app.get("/api/hits").body().string().contains("\"hits\":999999999"));
             // Before: it answered 999999999 until the replica restarted, however long that took.
             Wait.until(
                     "the cache and the replica to be corrected down to PostgreSQL's total",
                     Duration.ofSeconds(2),
                     () -> "100".equals(client.get(HitCache.KEY))
-                            && app.get("/api/hits").body().contains("\"hits\":100"));
-            Load.run(5, 1, i -> Load.get(app.uri("/"), null));
-            assertThat(app.get("/api/hits").body()).contains("\"hits\":105");
+                            && app.get("/api/hits").body().string().contains("\"hits\":100"));
+            Load.fixed(5, 1, i -> Load.page(app.uri("/"), null));
+            assertThat(app.get("/api/hits").body().string()).contains("\"hits\":105");
         }
     }
 }

@@ -25,7 +25,7 @@ class DatabaseRoleIT {
         try (TestApp app = TestApp.start("role", pg, TestServers.redis());
                 Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password());
                 Statement s = c.createStatement()) {
-            assertThat(app.get("/api/hits").statusCode()).isEqualTo(200);
+            assertThat(app.get("/api/hits").code()).isEqualTo(200);
             try (ResultSet role =
                     s.executeQuery("SELECT rolsuper, rolcreatedb, rolcreaterole, rolreplication, rolbypassrls"
                             + " FROM pg_roles WHERE rolname = current_user")) {

@@ -5,7 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import dev.hitslb.servers.TestServers;
-import java.net.http.HttpResponse;
+import dev.hitslb.testing.Load;
+import io.javalin.testtools.Response;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,24 +29,27 @@ class ExactlyOnceIT {
             List<TestApp> apps = List.of(a, b);
 
             // 5,000 distinct page loads at 32 concurrent, alternating between the instances.
-            Load.Result first =
-                    Load.run(5_000, 32, i -> Load.get(apps.get(i % 2).uri("/"), "req-" + i));
+            List<Load.Answer> first =
+                    Load.fixed(5_000, 32, i -> Load.page(apps.get(i % 2).uri("/"), "req-" + i));
             // 500 retries of ids already counted, sent to the other instance than the original where i is even.
-            Load.Result retries =
-                    Load.run(500, 32, i -> Load.get(apps.get((i + 1) % 2).uri("/"), "req-" + (i * 10)));
+            List<Load.Answer> retries =
+                    Load.fixed(500, 32, i -> Load.page(apps.get((i + 1) % 2).uri("/"), "req-" + (i * 10)));
 
-            assertThat(first.statuses()).isEqualTo(Map.of(200, 5_000));
-            assertThat(retries.statuses()).isEqualTo(Map.of(200, 500));
+            assertThat(Load.statuses(first)).isEqualTo(Map.of(200, 5_000L));
+            assertThat(Load.statuses(retries)).isEqualTo(Map.of(200, 500L));
             assertThat(TestApp.dbTotal(pg)).isEqualTo(5_000);
             // Each counted page load got its own number, 1 to 5,000, none twice, none skipped.
-            TreeSet<Long> numbers =
-                    new TreeSet<>(first.okBodies().stream().map(Load::hits).toList());
+            TreeSet<Long> numbers = new TreeSet<>(first.stream()
+                    .filter(Load.Answer::ok)
+                    .map(Load.Answer::body)
+                    .map(TestApp::hits)
+                    .toList());
             assertThat(numbers)
                     .hasSize(5_000)
                     .containsExactlyElementsOf(
                             LongStream.rangeClosed(1, 5_000).boxed().toList());
-            assertThat(a.get("/api/hits").body()).contains("\"hits\":5000");
-            assertThat(b.get("/api/hits").body()).contains("\"hits\":5000");
+            assertThat(a.get("/api/hits").body().string()).contains("\"hits\":5000");
+            assertThat(b.get("/api/hits").body().string()).contains("\"hits\":5000");
         }
     }
 
@@ -55,8 +59,8 @@ class ExactlyOnceIT {
         RedisEndpoint redis = TestServers.redis();
         TestApp.reset(pg, redis);
         try (TestApp a = TestApp.start("anonymous-a", pg, redis)) {
-            Load.Result result = Load.run(1_000, 16, i -> Load.get(a.uri("/"), null));
-            assertThat(result.statuses()).isEqualTo(Map.of(200, 1_000));
+            List<Load.Answer> result = Load.fixed(1_000, 16, i -> Load.page(a.uri("/"), null));
+            assertThat(Load.statuses(result)).isEqualTo(Map.of(200, 1_000L));
             assertThat(TestApp.dbTotal(pg)).isEqualTo(1_000);
         }
     }
@@ -73,21 +77,23 @@ class ExactlyOnceIT {
         // Retention 60 s: a page load may wait up to 20 s to be counted.
         try (TestApp app = TestApp.start("late", pg, redis, Map.of("REQUEST_ID_RETENTION_SECONDS", "60"))) {
             var stale = sentAgo(app, "late-1", 300);
-            assertThat(stale.statusCode()).isEqualTo(503);
-            assertThat(stale.body()).contains("sent more than 20 s ago").contains("not counted");
-            assertThat(sentAgo(app, "late-2", 21).statusCode()).isEqualTo(503);
+            assertThat(stale.code()).isEqualTo(503);
+            assertThat(stale.body().string())
+                    .contains("sent more than 20 s ago")
+                    .contains("not counted");
+            assertThat(sentAgo(app, "late-2", 21).code()).isEqualTo(503);
             assertThat(TestApp.dbTotal(pg)).as("nothing counted").isZero();
             assertThat(app.metric("hits_too_late_total")).isEqualTo(2);
 
-            assertThat(sentAgo(app, "late-3", 15).statusCode()).isEqualTo(200);
+            assertThat(sentAgo(app, "late-3", 15).code()).isEqualTo(200);
             // nginx's clock ahead of this one: counted as if sent now.
-            assertThat(sentAgo(app, "late-4", -600).statusCode()).isEqualTo(200);
+            assertThat(sentAgo(app, "late-4", -600).code()).isEqualTo(200);
             assertThat(TestApp.dbTotal(pg)).isEqualTo(2);
         }
     }
 
     /** GET / with {@code id}, as nginx would send it had it sent it {@code seconds} ago (X-Request-Start: t=$msec). */
-    private static HttpResponse<String> sentAgo(TestApp app, String id, long seconds) {
+    private static Response sentAgo(TestApp app, String id, long seconds) {
         Instant sent = Instant.now().minusSeconds(seconds);
         String stamp = "t=" + sent.getEpochSecond() + "." + String.format("%03d", sent.getNano() / 1_000_000);
         return app.get("/", "X-Request-Id", id, "X-Request-Start", stamp);

@@ -7,12 +7,10 @@ import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import dev.hitslb.servers.TestServers;
 import dev.hitslb.servers.Wait;
+import dev.hitslb.testing.Load;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -199,36 +197,26 @@ class ServiceProcessIT {
         System.out.printf(
                 "hits-service process ready in %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
-        CompletableFuture<Load.Result> load =
-                CompletableFuture.supplyAsync(() -> Load.run(20_000, 16, i -> Load.get(base.resolve("/"), "g-" + i)));
+        CompletableFuture<List<Load.Answer>> load = CompletableFuture.supplyAsync(
+                () -> Load.fixed(20_000, 16, i -> Load.page(base.resolve("/"), "g-" + i)));
         Thread.sleep(500);
         service.process.destroy(); // SIGTERM
         assertThat(service.process.waitFor(15, TimeUnit.SECONDS))
                 .as("exited after SIGTERM")
                 .isTrue();
-        Load.Result result = load.get();
+        List<Load.Answer> result = load.get();
 
-        System.out.println("graceful shutdown under load: " + result.statuses());
+        System.out.println("graceful shutdown under load: " + Load.statuses(result));
         assertThat(service.process.exitValue()).as("exit code after SIGTERM").isEqualTo(143);
-        assertThat(result.ok()).as("requests served before the shutdown").isPositive();
-        assertThat(result.statuses().keySet())
+        assertThat(Load.ok(result)).as("requests served before the shutdown").isPositive();
+        assertThat(Load.statuses(result).keySet())
                 .as("only 200, 503 (shutting down) or refused")
                 .isSubsetOf(200, 503, 0);
-        assertThat(TestApp.dbTotal(pg)).as("counted = answered 200").isEqualTo(result.ok());
+        assertThat(TestApp.dbTotal(pg)).as("counted = answered 200").isEqualTo(Load.ok(result));
         assertThat(service.output()).doesNotContain("ERROR");
     }
 
     private static boolean ready(URI base) {
-        try {
-            return HttpClient.newHttpClient()
-                            .send(
-                                    HttpRequest.newBuilder(base.resolve("/health/ready"))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.discarding())
-                            .statusCode()
-                    == 200;
-        } catch (Exception e) {
-            return false;
-        }
+        return Load.get(base.resolve("/health/ready"), Duration.ofSeconds(2)).status() == 200;
     }
 }

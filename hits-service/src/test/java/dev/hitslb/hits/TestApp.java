@@ -6,11 +6,9 @@ import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresEndpoint;
 import dev.hitslb.servers.RedisEndpoint;
 import io.javalin.Javalin;
-import java.io.IOException;
+import io.javalin.testtools.HttpClient;
+import io.javalin.testtools.Response;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -21,14 +19,20 @@ import java.util.HashMap;
 import java.util.Map;
 import redis.clients.jedis.RedisClient;
 
-/** One real hits-service instance (the production factory) on real PostgreSQL and Redis, for tests. */
+/**
+ * One real hits-service instance (the production factory) on real PostgreSQL and Redis, in this JVM, for
+ * tests. A test asks it through javalin-testtools' client, as HitsAppTest does; concurrent load goes
+ * through {@link dev.hitslb.testing.Load}.
+ */
 final class TestApp implements AutoCloseable {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     final String instance;
     final int port;
     private final Javalin app;
+    private final HttpClient client;
 
     private TestApp(String instance, Map<String, String> env) {
         this.instance = instance;
@@ -37,6 +41,8 @@ final class TestApp implements AutoCloseable {
         HitsBackend backend = new HitsBackend(config, HitsConfig.from(env));
         backend.start();
         this.app = HitsApp.create(config, backend).start(port);
+        this.client = new HttpClient(app, HTTP);
+        client.setOrigin("http://127.0.0.1:" + port);
     }
 
     static TestApp start(String instance, PostgresEndpoint pg, RedisEndpoint redis) {
@@ -70,33 +76,35 @@ final class TestApp implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    HttpResponse<String> get(String path, String... headers) {
-        return send(HttpRequest.newBuilder(uri(path))
-                .headers(headers.length == 0 ? new String[] {"Accept", "*/*"} : headers)
-                .GET()
-                .build());
+    /** GET {@code path} with {@code headers} (name, value, name, value ...; none: Accept: *}{@code /*}). */
+    Response get(String path, String... headers) {
+        String[] pairs = headers.length == 0 ? new String[] {"Accept", "*/*"} : headers;
+        return client.get(path, request -> {
+            for (int i = 0; i < pairs.length; i += 2) {
+                request.header(pairs[i], pairs[i + 1]);
+            }
+        });
     }
 
-    static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new IllegalStateException(request.uri() + ": " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    Response post(String path) {
+        return client.post(path);
     }
 
     /** The value of a counter without labels, read from /metrics. */
     long metric(String name) {
         return get("/metrics")
                 .body()
+                .string()
                 .lines()
                 .filter(line -> line.startsWith(name + " "))
                 .mapToLong(line -> (long) Double.parseDouble(line.substring(name.length() + 1)))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no metric " + name));
+    }
+
+    /** The "hits" number of a JSON answer. */
+    static long hits(String json) {
+        return Long.parseLong(json.replaceAll(".*\"hits\":(\\d+).*", "$1"));
     }
 
     @Override

@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lbtests.support.LbStack;
 import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.Ports;
+import dev.hitslb.testing.Load;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.filter.cookie.CookieFilter;
 import io.restassured.path.json.JsonPath;

@@ -4,6 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lbtests.support.Clients;
+import dev.hitslb.lbtests.support.Dnsmasq;
+import dev.hitslb.lbtests.support.LbStack;
+import dev.hitslb.lbtests.support.NetnsRig;
+import dev.hitslb.lbtests.support.RehearsalHost;
+import dev.hitslb.lbtests.support.RehearsalNginx;
+import dev.hitslb.lbtests.support.ReplicaContainers;
+import dev.hitslb.testing.Load;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -7,7 +7,9 @@ import static org.assertj.core.api.Assertions.within;
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.Replica;
 import dev.hitslb.lb.Topology;
+import dev.hitslb.lbtests.support.LbStack;
 import dev.hitslb.servers.SlowProxy;
+import dev.hitslb.testing.Load;
 import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;
@@ -216,8 +218,7 @@ class DistributionIT {
             Map<Algorithm, Integer> requests = Map.of(Algorithm.ROUND_ROBIN, 600, Algorithm.LEAST_CONN, 1500);
             for (Algorithm algorithm : List.of(Algorithm.ROUND_ROBIN, Algorithm.LEAST_CONN)) {
                 LbStack.use(algorithm, slowHits3);
-                List<Load.Answer> answers =
-                        Load.fixed(requests.get(algorithm), 12, i -> Load.page(LbStack.baseUrl(), i));
+                List<Load.Answer> answers = Load.fixed(requests.get(algorithm), 12, i -> Load.page(LbStack.baseUrl()));
                 Map<String, Long> counts = Load.byInstance(answers);
                 System.out.print(Load.table(
                         algorithm + ", hits-3 answers " + delay.toMillis() + " ms late, 12 concurrent", counts));

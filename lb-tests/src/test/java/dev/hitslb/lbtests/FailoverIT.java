@@ -1,14 +1,19 @@
 package dev.hitslb.lbtests;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.lb.Algorithm;
-import dev.hitslb.lbtests.Load.Answer;
+import dev.hitslb.lbtests.support.LbStack;
 import dev.hitslb.stack.LocalStack;
+import dev.hitslb.testing.Load;
+import dev.hitslb.testing.Load.Answer;
+import io.restassured.builder.RequestSpecBuilder;
+import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
@@ -108,7 +113,7 @@ class FailoverIT {
 
         assertThat(Load.failed(answers)).as(Load.summary(answers)).isEmpty();
         // proxy_read_timeout (2 s) on the hung replica, then the answer of the next one.
-        assertThat(Load.slowestMillis(answers)).as("slowest answer, ms").isLessThan(2_000 + 700);
+        assertThat(Load.slowest(answers).toMillis()).as("slowest answer, ms").isLessThan(2_000 + 700);
         assertExactlyOnce(answers);
     }
 
@@ -129,25 +134,25 @@ class FailoverIT {
 
     @Test
     void with_every_replica_down_the_backup_answers_and_without_it_nginx_says_so_in_json() throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
-        HttpRequest page = HttpRequest.newBuilder(URI.create(LbStack.baseUrl() + "/"))
-                .header("Accept", "application/json")
+        RequestSpecification page = new RequestSpecBuilder()
+                .setBaseUri(LbStack.baseUrl())
+                .addHeader("Accept", "application/json")
                 .build();
         for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
             stack.kill(replica);
         }
-        HttpResponse<String> backup = client.send(page, HttpResponse.BodyHandlers.ofString());
-        assertThat(backup.statusCode()).as(backup.body()).isEqualTo(200);
-        assertThat(backup.headers().firstValue("X-Instance-Id")).hasValue("hits-backup");
+        Response backup = given().spec(page).get("/");
+        assertThat(backup.statusCode()).as(backup.asString()).isEqualTo(200);
+        assertThat(backup.header("X-Instance-Id")).isEqualTo("hits-backup");
 
         stack.kill("hits-backup");
-        HttpResponse<String> none = client.send(page, HttpResponse.BodyHandlers.ofString());
+        Response none = given().spec(page).get("/");
         assertThat(none.statusCode()).isEqualTo(503);
-        assertThat(none.headers().firstValue("Content-Type")).hasValue("application/json");
-        assertThat(none.body()).contains("\"error\":\"no replica is available", "\"instance\":\"nginx\"");
-        System.out.println(
-                "\nevery replica down: hits-backup answered " + backup.body().strip() + "; without it nginx: "
-                        + none.statusCode() + " " + none.body().strip());
+        assertThat(none.header("Content-Type")).isEqualTo("application/json");
+        assertThat(none.asString()).contains("\"error\":\"no replica is available", "\"instance\":\"nginx\"");
+        System.out.println("\nevery replica down: hits-backup answered "
+                + backup.asString().strip() + "; without it nginx: " + none.statusCode() + " "
+                + none.asString().strip());
         assertThat(LbStack.dbTotal() - totalBefore)
                 .as("the backup's page load, once")
                 .isEqualTo(1);
@@ -266,11 +271,11 @@ class FailoverIT {
     }
 
     private static void firstAnswersWithin(Duration limit, String how, Runnable breakIt) {
-        assertThat(Load.failed(Load.fixed(40, 4, i -> Load.page(LbStack.baseUrl(), i))))
+        assertThat(Load.failed(Load.fixed(40, 4, i -> Load.page(LbStack.baseUrl()))))
                 .as("before")
                 .isEmpty();
         breakIt.run();
-        List<Answer> answers = Load.fixed(3, 1, i -> Load.page(LbStack.baseUrl(), i));
+        List<Answer> answers = Load.fixed(3, 1, i -> Load.page(LbStack.baseUrl()));
         System.out.printf(
                 "PostgreSQL %s: the next page loads through nginx took %s ms: %s%n",
                 how, answers.stream().map(a -> Long.toString(a.micros() / 1000)).toList(), Load.summary(answers));

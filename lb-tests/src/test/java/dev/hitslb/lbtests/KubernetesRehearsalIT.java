@@ -3,6 +3,13 @@ package dev.hitslb.lbtests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lbtests.support.Dnsmasq;
+import dev.hitslb.lbtests.support.LbStack;
+import dev.hitslb.lbtests.support.NetnsRig;
+import dev.hitslb.lbtests.support.RehearsalHost;
+import dev.hitslb.lbtests.support.RehearsalNginx;
+import dev.hitslb.lbtests.support.ReplicaContainers;
+import dev.hitslb.testing.Load;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -216,9 +223,9 @@ class KubernetesRehearsalIT {
     private static void awaitFirstAnswer(String nginx) {
         long started = System.nanoTime();
         List<Load.Answer> early = new ArrayList<>();
-        for (Load.Answer a = Load.fixed(1, 1, i -> Load.page(nginx, i)).get(0);
+        for (Load.Answer a = Load.fixed(1, 1, i -> Load.page(nginx)).get(0);
                 !a.ok();
-                a = Load.fixed(1, 1, i -> Load.page(nginx, i)).get(0)) {
+                a = Load.fixed(1, 1, i -> Load.page(nginx)).get(0)) {
             early.add(a);
             assertThat(millis(started, System.nanoTime()))
                     .as("ms until nginx serves after start (answers: %s)", Load.summary(early))

@@ -3,6 +3,7 @@ package dev.hitslb.lbtests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.lbtests.support.LbStack;
 import dev.hitslb.servers.Binaries;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;

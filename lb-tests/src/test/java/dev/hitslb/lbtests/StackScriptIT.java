@@ -1,5 +1,6 @@
 package dev.hitslb.lbtests;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.servers.Ports;
@@ -7,10 +8,6 @@ import dev.hitslb.servers.Signals;
 import dev.hitslb.servers.ThrowawayDirs;
 import dev.hitslb.servers.Wait;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +30,6 @@ import org.junit.jupiter.api.Test;
 class StackScriptIT {
     private static final Path ROOT =
             Path.of(System.getProperty("hits.root", "..")).toAbsolutePath().normalize();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Pattern JSON = Pattern.compile("\\{\"instance\":\"(hits-\\d)\",\"hits\":(\\d+)}");
     private static Path home;
     private static int port;
@@ -242,21 +238,15 @@ class StackScriptIT {
         }
     }
 
-    private static String getJson() throws IOException, InterruptedException {
-        return HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
-                                .header("Accept", "application/json")
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
+    private static String getJson() {
+        return given().accept("application/json")
+                .get("http://127.0.0.1:" + port + "/")
+                .asString();
     }
 
-    private static long total() throws IOException, InterruptedException {
-        Matcher m = JSON.matcher(HTTP.send(
-                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/hits"))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body());
+    private static long total() {
+        Matcher m = JSON.matcher(
+                given().get("http://127.0.0.1:" + port + "/api/hits").asString());
         assertThat(m.matches()).isTrue();
         return Long.parseLong(m.group(2));
     }

@@ -1,4 +1,4 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.NginxConfig;
@@ -24,12 +24,12 @@ import java.util.stream.Collectors;
  * {@link LocalStack} as ./stack (throwaway: it dies with the JVM). Suites switch algorithm by rendering a
  * new upstream block and reloading nginx; the replicas stay.
  */
-final class LbStack {
+public final class LbStack {
     private static LocalStack stack;
 
     private LbStack() {}
 
-    static synchronized LocalStack get() {
+    public static synchronized LocalStack get() {
         if (stack == null) {
             Path jar = Path.of(System.getProperty("hits.jar", "../hits-service/target/hits-service.jar"));
             StackLayout layout = new StackLayout(
@@ -48,12 +48,12 @@ final class LbStack {
         return stack;
     }
 
-    static String baseUrl() {
+    public static String baseUrl() {
         return "http://127.0.0.1:" + get().layout().nginxPort();
     }
 
     /** Serves {@code algorithm} over {@code topology} from the next connection on. */
-    static void use(Algorithm algorithm, Topology topology) {
+    public static void use(Algorithm algorithm, Topology topology) {
         LocalStack s = get();
         String upstream = NginxConfig.upstream(
                 algorithm, RenderTarget.LOCAL, topology, NginxVersion.parse(NginxServer.version()));
@@ -68,12 +68,12 @@ final class LbStack {
                 () -> master.children().noneMatch(c -> oldWorkers.contains(c.pid()) && !PidFile.hasExited(c)));
     }
 
-    static void use(Algorithm algorithm) {
+    public static void use(Algorithm algorithm) {
         use(algorithm, get().layout().topology(algorithm));
     }
 
     /** Brings every process that a test stopped, killed or paused back, and waits out nginx's fail_timeout. */
-    static void restoreAll() {
+    public static void restoreAll() {
         LocalStack s = get();
         boolean changed = false;
         for (String name : s.layout().names()) {
@@ -98,11 +98,11 @@ final class LbStack {
     }
 
     /** The total in PostgreSQL: the truth the client's count of 2xx answers is checked against. */
-    static long dbTotal() {
+    public static long dbTotal() {
         return get().total();
     }
 
-    static void sleep(Duration d) {
+    public static void sleep(Duration d) {
         try {
             Thread.sleep(d);
         } catch (InterruptedException e) {

@@ -1,4 +1,4 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.NginxConfig;
@@ -24,7 +24,7 @@ import java.util.Map;
  * {@code pid /tmp/nginx.pid} lands in a /tmp of its own, and /etc/resolv.conf names the DNS server on
  * 127.0.0.11 (bind mounts inside the namespace's private mounts), as in a container.
  */
-final class RehearsalNginx implements AutoCloseable {
+public final class RehearsalNginx implements AutoCloseable {
     private final LocalProcess process;
     private final Path prefix;
 
@@ -34,7 +34,7 @@ final class RehearsalNginx implements AutoCloseable {
     }
 
     /** Fails, naming the fetch command, unless the nginx the tests use is at least 1.29.6 (sticky). */
-    static String requireModern() {
+    public static String requireModern() {
         String version = NginxServer.version();
         if (!NginxVersion.parse(version).isAtLeast(NginxVersion.STICKY)) {
             throw new IllegalStateException("the rehearsals need nginx >= " + NginxVersion.STICKY
@@ -48,7 +48,7 @@ final class RehearsalNginx implements AutoCloseable {
      * compose: nginx/nginx.conf with nginx/&lt;algorithm&gt;.conf (mounted at /etc/nginx/conf.d/upstream.conf),
      * listening on port 80.
      */
-    static RehearsalNginx compose(
+    public static RehearsalNginx compose(
             Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
         return start(
                 repo.resolve("nginx/nginx.conf"),
@@ -65,7 +65,7 @@ final class RehearsalNginx implements AutoCloseable {
      * Kubernetes: the ConfigMap's k8s/base/nginx.conf with k8s/overlays/&lt;algorithm&gt;/upstream.conf (mounted
      * at /etc/nginx/hits/upstream.conf), listening on port 8080.
      */
-    static RehearsalNginx kubernetes(
+    public static RehearsalNginx kubernetes(
             Path repo, Algorithm algorithm, NetnsRig rig, String container, String address, Path log) {
         return start(
                 repo.resolve("k8s/base/nginx.conf"),
@@ -158,11 +158,11 @@ final class RehearsalNginx implements AutoCloseable {
     }
 
     /** nginx's error log and access log (both go to its output, as to `docker compose logs nginx`). */
-    String logTail(int lines) {
+    public String logTail(int lines) {
         return process.logTail(lines);
     }
 
-    Path log() {
+    public Path log() {
         return process.log();
     }
 

@@ -1,4 +1,4 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.servers.LocalProcess;
 import dev.hitslb.servers.Wait;
@@ -23,8 +23,8 @@ import java.util.stream.Collectors;
  * {@link #remove} rewrite the file and send SIGHUP, so a name can gain, change or lose addresses, as
  * when compose recreates or stops a container or a Deployment scales.
  */
-final class Dnsmasq implements AutoCloseable {
-    static final String ADDRESS = "127.0.0.11";
+public final class Dnsmasq implements AutoCloseable {
+    public static final String ADDRESS = "127.0.0.11";
     private final Path hosts;
     private final LocalProcess process;
     private final Map<String, Set<String>> names = new TreeMap<>();
@@ -35,7 +35,7 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** dnsmasq in {@code container}'s namespace of {@code rig}, answering {@code names} (name to address) with {@code ttl}. */
-    static Dnsmasq start(NetnsRig rig, String container, Path dir, Map<String, String> names, Duration ttl) {
+    public static Dnsmasq start(NetnsRig rig, String container, Path dir, Map<String, String> names, Duration ttl) {
         Path binary = Path.of("/usr/sbin/dnsmasq");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("dnsmasq is missing: apt-get install dnsmasq-base (.ci/run installs it)");
@@ -84,13 +84,13 @@ final class Dnsmasq implements AutoCloseable {
     }
 
     /** From now on {@code name} resolves to {@code address} too. */
-    synchronized void add(String name, String address) {
+    public synchronized void add(String name, String address) {
         names.computeIfAbsent(name, n -> new TreeSet<>()).add(address);
         reload();
     }
 
     /** From now on {@code name} no longer resolves to {@code address} (and not at all once it has none left). */
-    synchronized void remove(String name, String address) {
+    public synchronized void remove(String name, String address) {
         Set<String> addresses = names.getOrDefault(name, new TreeSet<>());
         addresses.remove(address);
         if (addresses.isEmpty()) {

@@ -1,11 +1,9 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.servers.LocalProcess;
 import dev.hitslb.servers.Wait;
+import dev.hitslb.testing.Load;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -24,9 +22,7 @@ import java.util.function.Function;
  * {@code docker compose start} or a new pod, {@link #recreate} comes back at a new address, and
  * {@link #leave} then {@link #terminate} is a pod scaled away (out of its Service's answer, then SIGTERM).
  */
-final class ReplicaContainers implements AutoCloseable {
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+public final class ReplicaContainers implements AutoCloseable {
     private final NetnsRig rig;
     private final Dnsmasq dns;
     private final Path jar;
@@ -42,17 +38,17 @@ final class ReplicaContainers implements AutoCloseable {
      * after its service while it runs, ready or not ({@link #COMPOSE}); Kubernetes answers a headless
      * Service's name with the address of every ready pod ({@link #service}).
      */
-    record Naming(Function<String, String> dnsName, boolean onceReady) {
-        static final Naming COMPOSE = new Naming(name -> name, false);
+    public record Naming(Function<String, String> dnsName, boolean onceReady) {
+        public static final Naming COMPOSE = new Naming(name -> name, false);
 
         /** Each replica in the Service {@code serviceOf} names for it, once ready. */
-        static Naming service(Function<String, String> serviceOf) {
+        public static Naming service(Function<String, String> serviceOf) {
             return new Naming(serviceOf, true);
         }
     }
 
     /** {@code env}: what every replica gets besides its port, bind address and instance id (database, Redis). */
-    ReplicaContainers(NetnsRig rig, Dnsmasq dns, Naming naming, Path jar, Path dir, Map<String, String> env) {
+    public ReplicaContainers(NetnsRig rig, Dnsmasq dns, Naming naming, Path jar, Path dir, Map<String, String> env) {
         this.rig = rig;
         this.dns = dns;
         this.naming = naming;
@@ -62,13 +58,13 @@ final class ReplicaContainers implements AutoCloseable {
     }
 
     /** Creates container {@code name} at {@code address} (a namespace) without starting it. */
-    void create(String name, String address) {
+    public void create(String name, String address) {
         rig.add(name, address);
         rig.unplug(name);
         addresses.put(name, address);
     }
 
-    String address(String name) {
+    public String address(String name) {
         return addresses.get(name);
     }
 
@@ -76,7 +72,7 @@ final class ReplicaContainers implements AutoCloseable {
      * Starts the container: its address back on the network, the jar, and its name in DNS (compose: at
      * once; Kubernetes: once ready, as a pod joins its Service's endpoints); waits until it is ready.
      */
-    void start(String name) {
+    public void start(String name) {
         rig.readdress(name, addresses.get(name));
         if (!naming.onceReady()) {
             dns.add(dnsName(name), addresses.get(name));
@@ -115,22 +111,12 @@ final class ReplicaContainers implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException(name + " exited at start:\n" + process.logTail(30));
             }
-            try {
-                return HTTP.send(
-                                        HttpRequest.newBuilder(ready)
-                                                .timeout(Duration.ofSeconds(2))
-                                                .build(),
-                                        HttpResponse.BodyHandlers.discarding())
-                                .statusCode()
-                        == 200;
-            } catch (Exception notYet) {
-                return false;
-            }
+            return Load.get(ready, Duration.ofSeconds(2)).status() == 200;
         });
     }
 
     /** Stopped, as nginx sees docker compose stop: the name leaves DNS and the address the network (the JVM is frozen). */
-    void stop(String name) {
+    public void stop(String name) {
         processes.get(name).signal("STOP");
         stopped.add(name);
         leave(name);
@@ -138,7 +124,7 @@ final class ReplicaContainers implements AutoCloseable {
     }
 
     /** docker compose kill: SIGKILL, then the name leaves DNS and the address leaves the network. */
-    void kill(String name) {
+    public void kill(String name) {
         LocalProcess process = processes.remove(name);
         stopped.remove(name);
         if (process != null) {
@@ -149,7 +135,7 @@ final class ReplicaContainers implements AutoCloseable {
     }
 
     /** Starts {@code names} side by side, as compose or a Deployment does, and returns once every one is ready. */
-    void startAll(List<String> names) {
+    public void startAll(List<String> names) {
         CompletableFuture.allOf(names.stream()
                         .map(n -> CompletableFuture.runAsync(() -> start(n)))
                         .toArray(CompletableFuture[]::new))
@@ -157,7 +143,7 @@ final class ReplicaContainers implements AutoCloseable {
     }
 
     /** Its address leaves its DNS name (a terminating pod leaves its Service's endpoints); it keeps running. */
-    void leave(String name) {
+    public void leave(String name) {
         dns.remove(dnsName(name), addresses.get(name));
     }
 
@@ -165,7 +151,7 @@ final class ReplicaContainers implements AutoCloseable {
      * A pod ended after its preStop pause: SIGTERM, and the replica finishes what it has in flight
      * (SHUTDOWN_TIMEOUT_MS) and exits; then its address leaves the network.
      */
-    void terminate(String name) {
+    public void terminate(String name) {
         LocalProcess process = processes.remove(name);
         leave(name);
         process.stop(Duration.ofSeconds(15));
@@ -173,13 +159,13 @@ final class ReplicaContainers implements AutoCloseable {
     }
 
     /** Killed and started again at {@code newAddress}, as when compose recreates a container. */
-    void recreate(String name, String newAddress) {
+    public void recreate(String name, String newAddress) {
         kill(name);
         addresses.put(name, newAddress);
         start(name);
     }
 
-    boolean running(String name) {
+    public boolean running(String name) {
         LocalProcess p = processes.get(name);
         return p != null && p.isAlive() && !stopped.contains(name);
     }

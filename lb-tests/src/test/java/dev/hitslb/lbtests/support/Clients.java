@@ -1,6 +1,7 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.lb.Algorithm;
+import dev.hitslb.testing.Load;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code ip_hash}), an {@code X-Client-Id} ({@code hash}), a cookie jar of its own ({@code sticky}); for
  * the other algorithms every client is alike. {@link #send} makes one request as client {@code k}.
  */
-final class Clients {
+public final class Clients {
     private static final HttpClient HTTP = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
@@ -33,7 +34,7 @@ final class Clients {
     private final Map<Integer, Set<String>> served = new ConcurrentHashMap<>();
 
     /** Clients 0..{@code count - 1} of nginx at {@code nginxAddress}. */
-    Clients(Algorithm algorithm, NetnsRig rig, String nginxAddress, int count) {
+    public Clients(Algorithm algorithm, NetnsRig rig, String nginxAddress, int count) {
         this.algorithm = algorithm;
         this.host = nginxAddress;
         this.sources = new String[algorithm == Algorithm.IP_HASH ? count : 0];
@@ -43,7 +44,7 @@ final class Clients {
     }
 
     /** One GET / as client {@code k}; who served it is kept for {@link #takeServed()}. */
-    Load.Answer send(int k) {
+    public Load.Answer send(int k) {
         Load.Answer answer = request(k);
         if (answer.ok()) {
             served.computeIfAbsent(k, c -> ConcurrentHashMap.newKeySet()).add(answer.instance());
@@ -55,12 +56,12 @@ final class Clients {
      * One GET / as a client nginx has not seen: for {@code sticky} without a cookie (and none kept), so
      * it is balanced like a first visit; for the others as client {@code k}.
      */
-    Load.Answer sendAsNew(int k) {
+    public Load.Answer sendAsNew(int k) {
         return algorithm == Algorithm.STICKY ? Load.send(HTTP, page().build(), r -> {}) : send(k);
     }
 
     /** The replicas that served each client since the last call (2xx answers only), and starts over. */
-    synchronized Map<Integer, Set<String>> takeServed() {
+    public synchronized Map<Integer, Set<String>> takeServed() {
         Map<Integer, Set<String>> taken = new TreeMap<>(served);
         served.clear();
         return taken;
@@ -87,7 +88,7 @@ final class Clients {
     }
 
     /** Whether this algorithm binds a client to a replica (ip_hash, hash, sticky). */
-    boolean affine() {
+    public boolean affine() {
         return algorithm == Algorithm.IP_HASH || algorithm == Algorithm.HASH || algorithm == Algorithm.STICKY;
     }
 

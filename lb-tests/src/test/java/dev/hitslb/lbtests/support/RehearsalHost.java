@@ -1,4 +1,4 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -24,12 +24,12 @@ import java.util.Optional;
  * service's jar and the repository's committed configs. Needs root (namespaces, a bridge); without it
  * {@link #start} fails, saying how to run the suite.
  */
-final class RehearsalHost implements AutoCloseable {
-    final Path dir;
-    final Path repo;
-    final Path jar;
-    final ServiceSpec spec;
-    final NetnsRig rig;
+public final class RehearsalHost implements AutoCloseable {
+    public final Path dir;
+    public final Path repo;
+    public final Path jar;
+    public final ServiceSpec spec;
+    public final NetnsRig rig;
     private final PostgresServer postgres;
     private final RedisServer redis;
 
@@ -45,7 +45,7 @@ final class RehearsalHost implements AutoCloseable {
     }
 
     /** The bridge, PostgreSQL and Redis for {@code suite}, which the failure message names when this is not root. */
-    static RehearsalHost start(String suite) throws IOException {
+    public static RehearsalHost start(String suite) throws IOException {
         if (!Integer.valueOf(0).equals(Files.getAttribute(Path.of("/proc/self"), "unix:uid"))) {
             fail(suite + " needs root: it builds network namespaces, a bridge and a DNS server on 127.0.0.11. "
                     + "Run it as root (CI does): sudo ./mvnw -B verify -pl lb-tests -am -Dtest=none -DfailIfNoTests=false "
@@ -67,7 +67,7 @@ final class RehearsalHost implements AutoCloseable {
     }
 
     /** The replicas' containers, named in {@code dns} as {@code naming} says, with this host's database and cache. */
-    ReplicaContainers replicas(Dnsmasq dns, ReplicaContainers.Naming naming) {
+    public ReplicaContainers replicas(Dnsmasq dns, ReplicaContainers.Naming naming) {
         return new ReplicaContainers(
                 rig,
                 dns,
@@ -86,7 +86,7 @@ final class RehearsalHost implements AutoCloseable {
     }
 
     /** The total in PostgreSQL, read with the service's own query. */
-    long total() {
+    public long total() {
         String total = Commands.run(
                         List.of(
                                 Binaries.require("psql").toString(),

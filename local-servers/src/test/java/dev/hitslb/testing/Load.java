@@ -1,12 +1,14 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.testing;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -14,22 +16,31 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * Concurrent client load through nginx: a fixed number of requests, or steady until stopped. Every
- * answer is kept (when it was sent, status, latency, the instance that served it), so a test can ask
- * what happened in any window of time.
+ * The tests' one load generator, for a replica (hits-service's suites) or for nginx (lb-tests): a fixed
+ * number of requests, or steady until stopped, {@code concurrency} clients at a time on virtual threads.
+ * Every answer is kept (when it was sent, status, latency, the instance that served it, body), so a test
+ * can ask what happened in any window of time. It sends with the JDK's HttpClient, the one place the
+ * tests do: REST Assured (one request, asserted) is not made for thousands of concurrent requests.
  */
-final class Load implements AutoCloseable {
+public final class Load implements AutoCloseable {
     /** One answer; status 0 means no HTTP answer at all (refused, reset, timed out). */
-    record Answer(long sentNanos, int status, long micros, String instance, String body) {
-        boolean ok() {
+    public record Answer(long sentNanos, int status, long micros, String instance, String body) {
+        public boolean ok() {
             return status / 100 == 2;
         }
     }
+
+    private static final HttpClient ONE_BY_ONE = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2))
+            .build();
 
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -42,21 +53,21 @@ final class Load implements AutoCloseable {
     private Load() {}
 
     /** {@code concurrency} clients sending GET / until {@link #stop()}. */
-    static Load steady(String baseUrl, int concurrency) {
+    public static Load steady(String baseUrl, int concurrency) {
         Load load = new Load();
-        return load.steadily(concurrency, i -> load.sendAndKeep(page(baseUrl, i)));
+        return load.steadily(concurrency, i -> load.sendAndKeep(page(baseUrl), answer -> {}));
     }
 
     /**
      * {@code concurrency} clients making call {@code i} (0, 1, 2, ...) until {@link #stop()}; each call
      * sends one request its own way (a source address, a cookie) and returns its answer.
      */
-    static Load steady(int concurrency, IntFunction<Answer> call) {
+    public static Load steady(int concurrency, IntFunction<Answer> call) {
         Load load = new Load();
         return load.steadily(concurrency, i -> load.answers.add(call.apply(i)));
     }
 
-    private Load steadily(int concurrency, java.util.function.IntConsumer call) {
+    private Load steadily(int concurrency, IntConsumer call) {
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < concurrency; c++) {
             workers.submit(() -> {
@@ -69,20 +80,26 @@ final class Load implements AutoCloseable {
     }
 
     /** {@code n} requests made by {@code request}, {@code concurrency} at a time; returns when all are answered. */
-    static List<Answer> fixed(int n, int concurrency, IntFunction<HttpRequest> request) {
+    public static List<Answer> fixed(int n, int concurrency, IntFunction<HttpRequest> request) {
+        return fixed(n, concurrency, request, answer -> {});
+    }
+
+    /** As {@link #fixed(int, int, IntFunction)}, handing each answer to {@code onAnswer} as it arrives. */
+    public static List<Answer> fixed(
+            int n, int concurrency, IntFunction<HttpRequest> request, Consumer<Answer> onAnswer) {
         try (Load load = new Load()) {
-            return load.runCalls(n, concurrency, i -> load.sendAndKeep(request.apply(i)));
+            return load.runCalls(n, concurrency, i -> load.sendAndKeep(request.apply(i), onAnswer));
         }
     }
 
     /** {@code n} calls as {@link #steady(int, IntFunction)} makes them, {@code concurrency} at a time; returns when all are answered. */
-    static List<Answer> calls(int n, int concurrency, IntFunction<Answer> call) {
+    public static List<Answer> calls(int n, int concurrency, IntFunction<Answer> call) {
         try (Load load = new Load()) {
             return load.runCalls(n, concurrency, i -> load.answers.add(call.apply(i)));
         }
     }
 
-    private List<Answer> runCalls(int n, int concurrency, java.util.function.IntConsumer call) {
+    private List<Answer> runCalls(int n, int concurrency, IntConsumer call) {
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < concurrency; c++) {
             workers.submit(() -> {
@@ -94,19 +111,37 @@ final class Load implements AutoCloseable {
         return stop();
     }
 
-    static HttpRequest page(String baseUrl, int i) {
-        return HttpRequest.newBuilder(URI.create(baseUrl + "/"))
-                .header("Accept", "application/json")
-                .timeout(Duration.ofSeconds(15))
-                .build();
+    /** A page load of {@code baseUrl}'s /, as JSON. */
+    public static HttpRequest page(String baseUrl) {
+        return page(URI.create(baseUrl + "/"), null);
     }
 
-    private void sendAndKeep(HttpRequest request) {
-        answers.add(send(client, request, response -> {}));
+    /** A page load of {@code uri} as JSON, with {@code requestId} as its X-Request-Id unless null. */
+    public static HttpRequest page(URI uri, String requestId) {
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri).header("Accept", "application/json").timeout(Duration.ofSeconds(15));
+        if (requestId != null) {
+            builder.header("X-Request-Id", requestId);
+        }
+        return builder.GET().build();
+    }
+
+    /**
+     * One GET of {@code uri}, given up after {@code timeout}: for polling a server this JVM did not start
+     * until it is ready (a test asserts on single answers with REST Assured or javalin-testtools).
+     */
+    public static Answer get(URI uri, Duration timeout) {
+        return send(ONE_BY_ONE, HttpRequest.newBuilder(uri).timeout(timeout).build(), response -> {});
+    }
+
+    private void sendAndKeep(HttpRequest request, Consumer<Answer> onAnswer) {
+        Answer answer = send(client, request, response -> {});
+        onAnswer.accept(answer);
+        answers.add(answer);
     }
 
     /** Sends {@code request} through {@code client}; {@code seen} sees the response (headers, e.g. a cookie) first. */
-    static Answer send(HttpClient client, HttpRequest request, java.util.function.Consumer<HttpResponse<String>> seen) {
+    public static Answer send(HttpClient client, HttpRequest request, Consumer<HttpResponse<String>> seen) {
         long sent = System.nanoTime();
         try {
             HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
@@ -126,16 +161,21 @@ final class Load implements AutoCloseable {
      * Milliseconds from {@code after} (a {@link System#nanoTime()}) until the first 2xx from {@code instance}
      * sent after it; stops the load and fails, with what was answered, when none came within {@code timeout}.
      */
-    long awaitServed(String instance, long after, Duration timeout) {
+    public long awaitServed(String instance, long after, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            java.util.Optional<Answer> first = answers().stream()
+            Optional<Answer> first = answers().stream()
                     .filter(a -> a.ok() && a.instance().equals(instance) && a.sentNanos() >= after)
-                    .min(java.util.Comparator.comparingLong(Answer::sentNanos));
+                    .min(Comparator.comparingLong(Answer::sentNanos));
             if (first.isPresent()) {
                 return (first.get().sentNanos() - after) / 1_000_000;
             }
-            LbStack.sleep(Duration.ofMillis(50));
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         List<Answer> all = stop();
         throw new AssertionError(instance + " got no traffic within " + timeout.toSeconds() + " s: " + summary(all)
@@ -143,12 +183,12 @@ final class Load implements AutoCloseable {
     }
 
     /** Everything answered so far. */
-    List<Answer> answers() {
+    public List<Answer> answers() {
         return List.copyOf(answers);
     }
 
     /** Stops sending, waits for the requests in flight, and returns every answer. */
-    List<Answer> stop() {
+    public List<Answer> stop() {
         running.set(false);
         workers.shutdown();
         try {
@@ -168,23 +208,33 @@ final class Load implements AutoCloseable {
         }
     }
 
-    static long ok(List<Answer> answers) {
+    public static long ok(List<Answer> answers) {
         return answers.stream().filter(Answer::ok).count();
     }
 
-    static List<Answer> failed(List<Answer> answers) {
+    public static List<Answer> failed(List<Answer> answers) {
         return answers.stream().filter(Predicate.not(Answer::ok)).toList();
     }
 
+    /** How many answers had {@code status}. */
+    public static long count(List<Answer> answers, int status) {
+        return answers.stream().filter(a -> a.status() == status).count();
+    }
+
+    /** Answers per status, in status order. */
+    public static Map<Integer, Long> statuses(List<Answer> answers) {
+        return answers.stream().collect(Collectors.groupingBy(Answer::status, TreeMap::new, Collectors.counting()));
+    }
+
     /** Answers per instance, in name order. */
-    static Map<String, Long> byInstance(List<Answer> answers) {
+    public static Map<String, Long> byInstance(List<Answer> answers) {
         return answers.stream()
                 .filter(Answer::ok)
                 .collect(Collectors.groupingBy(Answer::instance, TreeMap::new, Collectors.counting()));
     }
 
     /** Mean latency of the 2xx answers per instance, in whole milliseconds, in name order. */
-    static Map<String, Long> meanMillisByInstance(List<Answer> answers) {
+    public static Map<String, Long> meanMillisByInstance(List<Answer> answers) {
         return answers.stream()
                 .filter(Answer::ok)
                 .collect(Collectors.groupingBy(
@@ -194,12 +244,23 @@ final class Load implements AutoCloseable {
                                 Collectors.averagingLong(Answer::micros), us -> Math.round(us / 1000))));
     }
 
-    static long slowestMillis(List<Answer> answers) {
-        return answers.stream().mapToLong(Answer::micros).max().orElse(0) / 1000;
+    /** The latency of the slowest answer, whatever its status. */
+    public static Duration slowest(List<Answer> answers) {
+        return Duration.ofNanos(answers.stream().mapToLong(Answer::micros).max().orElse(0) * 1000);
+    }
+
+    /** The median latency of the answers with {@code status}. */
+    public static Duration median(List<Answer> answers, int status) {
+        long[] sorted = answers.stream()
+                .filter(a -> a.status() == status)
+                .mapToLong(Answer::micros)
+                .sorted()
+                .toArray();
+        return Duration.ofNanos(sorted.length == 0 ? 0 : sorted[sorted.length / 2] * 1000);
     }
 
     /** A per-instance table for the log, so a person sees the distribution a test asserted. */
-    static String table(String title, Map<String, Long> counts) {
+    public static String table(String title, Map<String, Long> counts) {
         long total = counts.values().stream().mapToLong(Long::longValue).sum();
         StringBuilder out = new StringBuilder("\n" + title + " (" + total + " answers)\n");
         counts.forEach((instance, n) -> {
@@ -210,10 +271,8 @@ final class Load implements AutoCloseable {
         return out.toString();
     }
 
-    static String summary(List<Answer> answers) {
-        Map<Integer, Long> statuses =
-                answers.stream().collect(Collectors.groupingBy(Answer::status, TreeMap::new, Collectors.counting()));
-        return "statuses " + statuses + ", slowest " + slowestMillis(answers) + " ms"
+    public static String summary(List<Answer> answers) {
+        return "statuses " + statuses(answers) + ", slowest " + slowest(answers).toMillis() + " ms"
                 + failed(answers).stream()
                         .limit(3)
                         .map(a -> "\n  e.g. " + a.status() + " " + a.body().strip())

@@ -1,4 +1,4 @@
-package dev.hitslb.lbtests;
+package dev.hitslb.lbtests.support;
 
 import dev.hitslb.servers.Commands;
 import java.nio.file.Files;
@@ -17,7 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * random tag and the subnet is one no route here uses, so runs side by side do not meet. Everything is
  * removed by {@link #close()}, and by a shutdown hook when the JVM ends first. Needs root.
  */
-final class NetnsRig implements AutoCloseable {
+public final class NetnsRig implements AutoCloseable {
     private final String tag =
             "hlb" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0x10000));
     private final int subnet;
@@ -31,7 +31,7 @@ final class NetnsRig implements AutoCloseable {
     }
 
     /** A bridge with address {@link #hostAddress()} on a free 10.N.0.0/16. */
-    static NetnsRig create() {
+    public static NetnsRig create() {
         String used = ip("-4", "addr") + ip("-4", "route");
         int n = ThreadLocalRandom.current().nextInt(100, 250);
         while (used.contains(" 10." + n + ".")) {
@@ -59,17 +59,17 @@ final class NetnsRig implements AutoCloseable {
     }
 
     /** This host's address on the bridge: the containers reach PostgreSQL and Redis here. */
-    String hostAddress() {
+    public String hostAddress() {
         return address(1);
     }
 
     /** The containers' network, for pg_hba.conf. */
-    String network() {
+    public String network() {
         return "10." + subnet + ".0.0/16";
     }
 
     /** The {@code host}-th address of the containers' /24 (10.N.0.host). */
-    String address(int host) {
+    public String address(int host) {
         return "10." + subnet + ".0." + host;
     }
 
@@ -77,7 +77,7 @@ final class NetnsRig implements AutoCloseable {
      * An address of this host in another /24 of the bridge's network (10.N.{@code net}.1), to send from
      * as a client of another network (ip_hash keys on the first three octets).
      */
-    String clientAddress(int net) {
+    public String clientAddress(int net) {
         String address = "10." + subnet + "." + net + ".1";
         if (!ip("-4", "addr", "show", "dev", bridge).contains(address + "/")) {
             ip("addr", "add", address + "/32", "dev", bridge);
@@ -86,7 +86,7 @@ final class NetnsRig implements AutoCloseable {
     }
 
     /** A namespace for container {@code name}, its loopback up and its eth0 on the bridge at {@code address}. */
-    String add(String name, String address) {
+    public String add(String name, String address) {
         String ns = namespace(name);
         String hostEnd = tag + "v" + namespaces.size();
         ip("netns", "add", ns);
@@ -100,7 +100,7 @@ final class NetnsRig implements AutoCloseable {
     }
 
     /** Gives container {@code name} a new address (its old one is gone) and brings its link up. */
-    void readdress(String name, String address) {
+    public void readdress(String name, String address) {
         String ns = namespace(name);
         ip("-n", ns, "addr", "flush", "dev", "eth0");
         ip("-n", ns, "addr", "add", address + "/16", "dev", "eth0");
@@ -109,12 +109,12 @@ final class NetnsRig implements AutoCloseable {
     }
 
     /** Takes container {@code name}'s link down: its address is gone from the network, as when compose stops it. */
-    void unplug(String name) {
+    public void unplug(String name) {
         ip("-n", namespace(name), "link", "set", "eth0", "down");
     }
 
     /** {@code command} run inside container {@code name}'s namespace (ip netns exec execs in place: same pid). */
-    List<String> inside(String name, List<String> command) {
+    public List<String> inside(String name, List<String> command) {
         List<String> wrapped = new ArrayList<>(List.of("ip", "netns", "exec", namespace(name)));
         wrapped.addAll(command);
         return wrapped;
