@@ -233,6 +233,15 @@ public final class PostgresServer extends LocalServer {
 
     /** Runs {@code sql} as {@code role} (whose password is its name) and returns what it printed. */
     private String psql(String role, String sql) {
+        return psql(port, role, "postgres", sql, Duration.ofSeconds(60));
+    }
+
+    /**
+     * Runs one SQL statement through psql in {@code database} of the local server on {@code port}, as
+     * {@code role}, whose password is its name (the local-development convention of these servers), and
+     * returns its rows, unaligned, trimmed; fails with psql's message, or after {@code timeout}.
+     */
+    public static String psql(int port, String role, String database, String sql, Duration timeout) {
         return Commands.run(
                         List.of(
                                 Binaries.require("psql").toString(),
@@ -247,12 +256,13 @@ public final class PostgresServer extends LocalServer {
                                 "-U",
                                 role,
                                 "-d",
-                                "postgres",
+                                database,
                                 "-v",
                                 "ON_ERROR_STOP=1",
                                 "-c",
                                 sql),
-                        Map.of("PGPASSWORD", role))
+                        Map.of("PGPASSWORD", role),
+                        timeout)
                 .strip();
     }
 

@@ -4,7 +4,6 @@ import dev.hitslb.lb.NginxConfig;
 import dev.hitslb.lb.NginxVersion;
 import dev.hitslb.lb.RenderTarget;
 import dev.hitslb.servers.Binaries;
-import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.LocalProcess;
 import dev.hitslb.servers.Logs;
 import dev.hitslb.servers.NginxServer;
@@ -300,24 +299,7 @@ public final class LocalStack {
     /** One SQL statement in the service's database, through psql; its output, trimmed. */
     public String psql(String sql) {
         String database = layout.service().database();
-        return Commands.run(
-                        List.of(
-                                Binaries.require("psql").toString(),
-                                "-h",
-                                "127.0.0.1",
-                                "-p",
-                                Integer.toString(layout.postgresPort()),
-                                "-U",
-                                database,
-                                "-d",
-                                database,
-                                "-v",
-                                "ON_ERROR_STOP=1",
-                                "-Atc",
-                                sql),
-                        Map.of("PGPASSWORD", database),
-                        Duration.ofSeconds(10))
-                .strip();
+        return PostgresServer.psql(layout.postgresPort(), database, database, sql, Duration.ofSeconds(10));
     }
 
     /** nginx's access log: one line per request with the replicas tried. */

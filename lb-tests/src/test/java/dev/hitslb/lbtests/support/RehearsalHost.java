@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import dev.hitslb.servers.AlsoListen;
 import dev.hitslb.servers.Binaries;
-import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.PostgresServer;
 import dev.hitslb.servers.RedisServer;
@@ -14,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -87,23 +85,9 @@ public final class RehearsalHost implements AutoCloseable {
 
     /** The total in PostgreSQL, read with the service's own query. */
     public long total() {
-        String total = Commands.run(
-                        List.of(
-                                Binaries.require("psql").toString(),
-                                "-h",
-                                "127.0.0.1",
-                                "-p",
-                                Integer.toString(postgres.port()),
-                                "-U",
-                                spec.database(),
-                                "-d",
-                                spec.database(),
-                                "-Atc",
-                                spec.totalQuery()),
-                        Map.of("PGPASSWORD", spec.database()),
-                        Duration.ofSeconds(10))
-                .strip();
-        return Long.parseLong(total);
+        String database = spec.database();
+        return Long.parseLong(
+                PostgresServer.psql(postgres.port(), database, database, spec.totalQuery(), Duration.ofSeconds(10)));
     }
 
     /** Stops Redis and PostgreSQL, removes the bridge and namespaces, deletes the folder. */
