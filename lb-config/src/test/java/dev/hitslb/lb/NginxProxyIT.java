@@ -2,7 +2,9 @@ package dev.hitslb.lb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
+import dev.hitslb.servers.Logs;
 import dev.hitslb.servers.NginxServer;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.ThrowawayDirs;
@@ -100,27 +102,27 @@ class NginxProxyIT {
         }
     }
 
+    /** A request as a fake replica got it: its path, protocol, the port it came from, its headers. */
+    private record Seen(String path, String protocol, int sourcePort, Headers headers) {
+        String header(String name) {
+            return headers.getFirst(name);
+        }
+    }
+
     /**
      * A fake replica: answers every request with {@code status}, a JSON body in the replicas' format
-     * and X-Instance-Id, and remembers the path, X-Request-Id and X-Request-Start of each request it got.
+     * and X-Instance-Id, and remembers each request it got.
      */
-    private record FakeReplica(
-            HttpServer server, String name, List<String> requestIds, List<String> paths, List<String> requestStarts)
-            implements AutoCloseable {
+    private record FakeReplica(HttpServer server, String name, List<Seen> seen) implements AutoCloseable {
         static FakeReplica start(String name, int status) throws IOException {
             return start(name, status, new CountDownLatch(0));
         }
 
-        /** As {@link #start(String, int)}, each request held (its path noted) until {@code release} opens. */
+        /** As {@link #start(String, int)}, each request held (and remembered) until {@code release} opens. */
         static FakeReplica start(String name, int status, CountDownLatch release) throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-            FakeReplica fake = new FakeReplica(
-                    server,
-                    name,
-                    Collections.synchronizedList(new ArrayList<>()),
-                    Collections.synchronizedList(new ArrayList<>()),
-                    Collections.synchronizedList(new ArrayList<>()));
+            FakeReplica fake = new FakeReplica(server, name, Collections.synchronizedList(new ArrayList<>()));
             server.createContext("/", exchange -> {
                 if ("HTTP/1.1".equals(exchange.getProtocol())
                         && exchange.getRequestHeaders().getFirst("Host") == null) {
@@ -129,9 +131,11 @@ class NginxProxyIT {
                     exchange.close();
                     return;
                 }
-                fake.paths.add(exchange.getRequestURI().getPath());
-                fake.requestIds.add(exchange.getRequestHeaders().getFirst("X-Request-Id"));
-                fake.requestStarts.add(exchange.getRequestHeaders().getFirst("X-Request-Start"));
+                fake.seen.add(new Seen(
+                        exchange.getRequestURI().getPath(),
+                        exchange.getProtocol(),
+                        exchange.getRemoteAddress().getPort(),
+                        exchange.getRequestHeaders()));
                 try {
                     release.await();
                 } catch (InterruptedException e) {
@@ -146,6 +150,27 @@ class NginxProxyIT {
             });
             server.start();
             return fake;
+        }
+
+        List<String> paths() {
+            return seen().stream().map(Seen::path).toList();
+        }
+
+        /** Each request's X-Request-Id: the key the replica counts by. */
+        List<String> requestIds() {
+            return seen().stream().map(r -> r.header("X-Request-Id")).toList();
+        }
+
+        /** Each request's X-Request-Start: when nginx first sent it. */
+        List<String> requestStarts() {
+            return seen().stream().map(r -> r.header("X-Request-Start")).toList();
+        }
+
+        @Override
+        public List<Seen> seen() {
+            synchronized (seen) {
+                return List.copyOf(seen);
+            }
         }
 
         String body(int status) {
@@ -270,6 +295,53 @@ class NginxProxyIT {
             assertThat(stamp).matches("t=\\d+\\.\\d{3}");
             // $msec is nginx's cached time, updated once per event loop turn: allow it a little.
             assertThat(Double.parseDouble(stamp.substring(2))).isBetween(before - 1, after);
+        }
+    }
+
+    @Test
+    void a_replica_gets_http_1_1_on_a_kept_alive_connection_with_the_client_s_address_and_scheme() throws Exception {
+        // The upstream's keepalive needs HTTP/1.1 and no "Connection: close" from nginx: then a page load
+        // costs the replica no new TCP connection. X-Forwarded-For and -Proto tell it who asked, and how.
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 200);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port()), Ports.free())) {
+            for (int i = 0; i < 10; i++) {
+                assertThat(get(lb, "/").statusCode()).isEqualTo(200);
+            }
+            List<Seen> seen = hits1.seen();
+            assertThat(seen).hasSize(10).allSatisfy(request -> {
+                assertThat(request.protocol()).isEqualTo("HTTP/1.1");
+                assertThat(request.header("Connection")).as("Connection").isNull();
+                assertThat(request.header("X-Forwarded-For")).isEqualTo("127.0.0.1");
+                assertThat(request.header("X-Forwarded-Proto")).isEqualTo("http");
+            });
+            // One client connection lands on one nginx worker, which reuses its idle connection to the
+            // replica; without keep-alive every page load opens its own (10 here).
+            assertThat(seen.stream().map(Seen::sourcePort).distinct())
+                    .as("connections nginx opened to the replica for 10 page loads in a row")
+                    .hasSizeLessThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void the_access_log_names_every_replica_tried_with_its_status_and_the_request_id() throws Exception {
+        try (FakeReplica hits1 = FakeReplica.start("hits-1", 503);
+                FakeReplica hits2 = FakeReplica.start("hits-2", 200);
+                NginxServer lb = nginxInFrontOf(List.of(hits1.port(), hits2.port()), Ports.free())) {
+            String id = get(lb, "/").headers().firstValue("X-Request-Id").orElseThrow();
+            Path log = lb.prefix().resolve("logs/access.log");
+            // nginx writes its access log in batches, at least once a second.
+            Wait.until(
+                    "the page load in " + log,
+                    Duration.ofSeconds(5),
+                    () -> Logs.tail(log, 20).contains("rid=" + id));
+            assertThat(Logs.tail(log, 20).lines().filter(line -> line.endsWith(" rid=" + id)))
+                    .singleElement()
+                    .satisfies(line -> assertThat(line)
+                            .contains(
+                                    "\"GET / HTTP/1.1\" 200 ",
+                                    "upstream=127.0.0.1:" + hits1.port() + ", 127.0.0.1:" + hits2.port() + " ",
+                                    "ustatus=503, 200 ")
+                            .containsPattern(" urt=\\d+\\.\\d{3}, \\d+\\.\\d{3} "));
         }
     }
 
