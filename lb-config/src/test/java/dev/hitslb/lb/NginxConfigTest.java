@@ -232,11 +232,15 @@ class NginxConfigTest {
                 .as("local: addresses, no names")
                 .isEmpty();
         assertThat(directive(local, "include")).contains("upstream.conf");
+        assertThat(directive(local, "proxy_next_upstream_tries"))
+                .as("a try for each of the 3 replicas and the backup")
+                .containsExactly("4");
 
         String compose = NginxConfig.main(RenderTarget.COMPOSE, Topology.compose(3), 80);
         assertThat(directive(compose, "listen")).containsExactly("80");
         assertThat(directive(compose, "resolver")).singleElement().asString().startsWith("127.0.0.11 valid=5s");
         assertThat(directive(compose, "include")).contains("/etc/nginx/conf.d/upstream.conf");
+        assertThat(directive(compose, "proxy_next_upstream_tries")).containsExactly("4");
     }
 
     /** The values of every {@code name} directive in {@code config}, comments dropped, in order. */
