@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lbtests.support.LbStack;
+import dev.hitslb.lbtests.support.Specs;
 import dev.hitslb.servers.Commands;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.testing.Load;
@@ -78,11 +79,8 @@ class ComposeEngineIT {
         long t0 = System.nanoTime();
         compose(Duration.ofMinutes(20), "up", "--build", "--wait");
         System.out.printf("docker compose up --build --wait: %.1f s%n", (System.nanoTime() - t0) / 1e9);
-        nginx = new RequestSpecBuilder().setBaseUri(BASE_URL).build();
-        page = new RequestSpecBuilder()
-                .addRequestSpecification(nginx)
-                .addHeader("Accept", "application/json")
-                .build();
+        nginx = Specs.to(BASE_URL).build();
+        page = Specs.page(BASE_URL);
     }
 
     @AfterAll

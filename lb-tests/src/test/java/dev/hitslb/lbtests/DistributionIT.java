@@ -8,10 +8,10 @@ import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lb.Replica;
 import dev.hitslb.lb.Topology;
 import dev.hitslb.lbtests.support.LbStack;
+import dev.hitslb.lbtests.support.Specs;
 import dev.hitslb.servers.SlowProxy;
 import dev.hitslb.testing.Load;
 import io.restassured.builder.RequestSpecBuilder;
-import io.restassured.config.HttpClientConfig;
 import io.restassured.config.RestAssuredConfig;
 import io.restassured.filter.cookie.CookieFilter;
 import io.restassured.specification.RequestSpecification;
@@ -35,10 +35,7 @@ class DistributionIT {
     @BeforeAll
     static void stack() {
         LbStack.get();
-        page = new RequestSpecBuilder()
-                .setBaseUri(LbStack.baseUrl())
-                .addHeader("Accept", "application/json")
-                .build();
+        page = Specs.page(LbStack.baseUrl());
     }
 
     /** How many clients (or keys) each replica serves, from the replica of each, in name order. */
@@ -111,8 +108,7 @@ class DistributionIT {
             RequestSpecification client = new RequestSpecBuilder()
                     .addRequestSpecification(page)
                     .setConfig(RestAssuredConfig.config()
-                            .httpClient(
-                                    HttpClientConfig.httpClientConfig().setParam("http.route.local-address", source)))
+                            .httpClient(Specs.timeouts().setParam("http.route.local-address", source)))
                     .build();
             Map<String, Long> seen = distribution(6, i -> client);
             assertThat(seen).as("client %s", source.getHostAddress()).hasSize(1);

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hitslb.lb.Algorithm;
 import dev.hitslb.lbtests.support.LbStack;
+import dev.hitslb.lbtests.support.Specs;
 import dev.hitslb.stack.LocalStack;
 import dev.hitslb.testing.Load;
 import dev.hitslb.testing.Load.Answer;
-import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import java.net.URI;
@@ -134,10 +134,7 @@ class FailoverIT {
 
     @Test
     void with_every_replica_down_the_backup_answers_and_without_it_nginx_says_so_in_json() throws Exception {
-        RequestSpecification page = new RequestSpecBuilder()
-                .setBaseUri(LbStack.baseUrl())
-                .addHeader("Accept", "application/json")
-                .build();
+        RequestSpecification page = Specs.page(LbStack.baseUrl());
         for (String replica : List.of("hits-1", "hits-2", "hits-3")) {
             stack.kill(replica);
         }

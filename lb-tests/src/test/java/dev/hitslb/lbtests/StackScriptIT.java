@@ -3,6 +3,7 @@ package dev.hitslb.lbtests;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hitslb.lbtests.support.Specs;
 import dev.hitslb.servers.Ports;
 import dev.hitslb.servers.Signals;
 import dev.hitslb.servers.ThrowawayDirs;
@@ -239,14 +240,13 @@ class StackScriptIT {
     }
 
     private static String getJson() {
-        return given().accept("application/json")
-                .get("http://127.0.0.1:" + port + "/")
-                .asString();
+        return given().spec(Specs.page("http://127.0.0.1:" + port)).get("/").asString();
     }
 
     private static long total() {
-        Matcher m = JSON.matcher(
-                given().get("http://127.0.0.1:" + port + "/api/hits").asString());
+        Matcher m = JSON.matcher(given().spec(Specs.page("http://127.0.0.1:" + port))
+                .get("/api/hits")
+                .asString());
         assertThat(m.matches()).isTrue();
         return Long.parseLong(m.group(2));
     }

@@ -26,8 +26,9 @@ import java.util.stream.Collectors;
  * The tests' one load generator, for a replica (hits-service's suites) or for nginx (lb-tests): a fixed
  * number of requests, or steady until stopped, {@code concurrency} clients at a time on virtual threads.
  * Every answer is kept (when it was sent, status, latency, the instance that served it, body), so a test
- * can ask what happened in any window of time. It sends with the JDK's HttpClient, the one place the
- * tests do: REST Assured (one request, asserted) is not made for thousands of concurrent requests.
+ * can ask what happened in any window of time. It sends with the JDK's HttpClient: REST Assured and
+ * javalin-testtools, which the tests use for the single requests they assert on, are not made for
+ * thousands of concurrent requests.
  */
 public final class Load implements AutoCloseable {
     /** One answer; status 0 means no HTTP answer at all (refused, reset, timed out). */
@@ -41,6 +42,9 @@ public final class Load implements AutoCloseable {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2))
             .build();
+
+    /** How long a fixed run may take: far beyond any suite's, so only a hung server meets it. */
+    private static final Duration FIXED_RUN_LIMIT = Duration.ofMinutes(10);
 
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
@@ -72,11 +76,21 @@ public final class Load implements AutoCloseable {
         for (int c = 0; c < concurrency; c++) {
             workers.submit(() -> {
                 while (running.get()) {
-                    call.accept(next.getAndIncrement());
+                    keepingFailures(call, next.getAndIncrement());
                 }
             });
         }
         return this;
+    }
+
+    /** Makes call {@code i}; if it throws (a bad request, a failed check in a callback), that is a status-0 answer, never a worker that quietly stops. */
+    private void keepingFailures(IntConsumer call, int i) {
+        long started = System.nanoTime();
+        try {
+            call.accept(i);
+        } catch (Throwable e) {
+            answers.add(new Answer(started, 0, (System.nanoTime() - started) / 1000, "?", "call " + i + ": " + e));
+        }
     }
 
     /** {@code n} requests made by {@code request}, {@code concurrency} at a time; returns when all are answered. */
@@ -104,22 +118,34 @@ public final class Load implements AutoCloseable {
         for (int c = 0; c < concurrency; c++) {
             workers.submit(() -> {
                 for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                    call.accept(i);
+                    keepingFailures(call, i);
                 }
             });
         }
-        return stop();
+        running.set(false);
+        List<Answer> all = awaitWorkers(FIXED_RUN_LIMIT);
+        if (all.size() != n) {
+            throw new IllegalStateException(n + " calls made, " + all.size() + " answers kept");
+        }
+        return all;
     }
 
-    /** A page load of {@code baseUrl}'s /, as JSON. */
+    /**
+     * A page load of {@code baseUrl}'s / through nginx, as JSON; given up after 15 s, as nginx may try
+     * every replica in turn (up to proxy_next_upstream_timeout) before it answers.
+     */
     public static HttpRequest page(String baseUrl) {
-        return page(URI.create(baseUrl + "/"), null);
+        return page(URI.create(baseUrl + "/"), null, Duration.ofSeconds(15));
     }
 
-    /** A page load of {@code uri} as JSON, with {@code requestId} as its X-Request-Id unless null. */
+    /** A page load of a replica's {@code uri} as JSON, with {@code requestId} as its X-Request-Id unless null; given up after 10 s. */
     public static HttpRequest page(URI uri, String requestId) {
+        return page(uri, requestId, Duration.ofSeconds(10));
+    }
+
+    private static HttpRequest page(URI uri, String requestId, Duration timeout) {
         HttpRequest.Builder builder =
-                HttpRequest.newBuilder(uri).header("Accept", "application/json").timeout(Duration.ofSeconds(15));
+                HttpRequest.newBuilder(uri).header("Accept", "application/json").timeout(timeout);
         if (requestId != null) {
             builder.header("X-Request-Id", requestId);
         }
@@ -190,20 +216,32 @@ public final class Load implements AutoCloseable {
     /** Stops sending, waits for the requests in flight, and returns every answer. */
     public List<Answer> stop() {
         running.set(false);
+        return awaitWorkers(Duration.ofSeconds(60));
+    }
+
+    /** Waits for the workers to finish; after {@code limit} it ends them and their requests, and fails. */
+    private List<Answer> awaitWorkers(Duration limit) {
         workers.shutdown();
+        boolean finished;
         try {
-            if (!workers.awaitTermination(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("requests still in flight 60 s after the load stopped");
-            }
+            finished = workers.awaitTermination(limit.toSeconds(), TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            finished = false;
         }
+        if (!finished) {
+            workers.shutdownNow();
+            client.shutdownNow();
+            throw new IllegalStateException("requests still in flight " + limit.toSeconds() + " s after the load"
+                    + " stopped sending; ended. " + summary(List.copyOf(answers)));
+        }
+        client.close();
         return List.copyOf(answers);
     }
 
     @Override
     public void close() {
-        if (running.get()) {
+        if (!workers.isShutdown()) {
             stop();
         }
     }
