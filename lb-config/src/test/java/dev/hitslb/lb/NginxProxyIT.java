@@ -470,7 +470,11 @@ class NginxProxyIT {
         try (FakeReplica hits1 = FakeReplica.start("hits-1", 200, release);
                 FakeReplica backup = FakeReplica.start("hits-backup", 200, release);
                 NginxServer lb = nginxInFrontOf(List.of(hits1.port()), backup.port())) {
+            long start = System.nanoTime();
             HttpResponse<String> response = get(lb, "/");
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            // Two tries of proxy_read_timeout (2 s) each; nginx's default, 60 s, would take two minutes.
+            assertThat(millis).as("ms until answered").isBetween(3_500L, 30_000L);
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(response.body())

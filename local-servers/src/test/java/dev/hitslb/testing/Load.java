@@ -48,6 +48,7 @@ public final class Load implements AutoCloseable {
 
     private final ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean running = new AtomicBoolean(true);
+    private final AtomicBoolean aborted = new AtomicBoolean();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
     private final HttpClient client = HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -83,13 +84,22 @@ public final class Load implements AutoCloseable {
         return this;
     }
 
-    /** Makes call {@code i}; if it throws (a bad request, a failed check in a callback), that is a status-0 answer, never a worker that quietly stops. */
+    /**
+     * Makes call {@code i}; if it throws (a bad request, a failed check in a callback), that is a status-0
+     * answer, never a worker that quietly stops; the worker pauses a little, so a call that always throws
+     * does not spin.
+     */
     private void keepingFailures(IntConsumer call, int i) {
         long started = System.nanoTime();
         try {
             call.accept(i);
         } catch (Throwable e) {
             answers.add(new Answer(started, 0, (System.nanoTime() - started) / 1000, "?", "call " + i + ": " + e));
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -117,7 +127,7 @@ public final class Load implements AutoCloseable {
         AtomicInteger next = new AtomicInteger();
         for (int c = 0; c < concurrency; c++) {
             workers.submit(() -> {
-                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                for (int i = next.getAndIncrement(); i < n && !aborted.get(); i = next.getAndIncrement()) {
                     keepingFailures(call, i);
                 }
             });
@@ -230,12 +240,13 @@ public final class Load implements AutoCloseable {
             finished = false;
         }
         if (!finished) {
+            aborted.set(true); // calls through clients of their own: no new ones after this
             workers.shutdownNow();
             client.shutdownNow();
             throw new IllegalStateException("requests still in flight " + limit.toSeconds() + " s after the load"
                     + " stopped sending; ended. " + summary(List.copyOf(answers)));
         }
-        client.close();
+        client.shutdownNow(); // nothing is in flight any more
         return List.copyOf(answers);
     }
 
